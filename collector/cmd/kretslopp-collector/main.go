@@ -1,0 +1,156 @@
+// Command kretslopp-collector receives device reports from agents (serve),
+// pulls meeting statistics from Microsoft Graph (pull), imports historical
+// exports (import) and writes the yearly report (report). Every subcommand
+// registers itself from its own file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/kretslopp/kretslopp/collector/internal/config"
+)
+
+// version is stamped by `make build`.
+var version = "dev"
+
+// command is one subcommand.
+type command struct {
+	Name    string
+	Summary string
+	Run     func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+// cliEnv is what a subcommand may use instead of globals.
+type cliEnv struct {
+	Stdout, Stderr io.Writer
+	Logger         *slog.Logger
+	// LoadConfig reads the file (empty: KRETSLOPP_CONFIG or none) and the
+	// environment; callers validate what they need.
+	LoadConfig func(path string) (config.Config, error)
+	Getenv     func(string) string
+	Version    string
+}
+
+var commands = map[string]command{}
+
+func register(c command) {
+	if _, dup := commands[c.Name]; dup {
+		panic("kretslopp-collector: command registered twice: " + c.Name)
+	}
+	commands[c.Name] = c
+}
+
+// usageError is a mistake in the command line; main prints usage for it.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "kretslopp-collector %s: sustainable-IT telemetry collector\n\nUsage: kretslopp-collector COMMAND [flags]\n\nCommands:\n", version)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].Summary)
+	}
+	fmt.Fprintln(w, "\nRun 'kretslopp-collector COMMAND -h' for a command's flags.")
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	if args[0] == "version" || args[0] == "--version" {
+		fmt.Fprintln(stdout, "kretslopp-collector", version)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "kretslopp-collector: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	level := new(slog.LevelVar)
+	if err := level.UnmarshalText([]byte(strings.ToUpper(envOr("KRETSLOPP_LOG_LEVEL", "info")))); err != nil {
+		level.Set(slog.LevelInfo)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	env := &cliEnv{
+		Stdout: stdout,
+		Stderr: stderr,
+		Logger: logger,
+		Getenv: os.Getenv,
+		LoadConfig: func(path string) (config.Config, error) {
+			cfg, err := config.Load(path, os.Getenv)
+			if err == nil {
+				_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
+			}
+			return cfg, err
+		},
+		Version: version,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.Run(ctx, env, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "kretslopp-collector %s: %v\n", cmd.Name, err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "kretslopp-collector %s: %v\n", cmd.Name, err)
+		return 1
+	}
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(env *cliEnv, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: kretslopp-collector %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, turning a flag error into a usageError.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+// Package config loads the collector's configuration: a YAML file, then the
+// KRETSLOPP_* environment variables of the contract on top (environment
+// wins), checked once at start-up by Validate, which lists every problem.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
+)
+
+// DefaultListen is the OTLP/HTTP port that OpenTelemetry exporters use.
+const DefaultListen = ":4318"
+
+// Config is the whole collector configuration. Graph settings live in
+// graph.go beside this file.
+type Config struct {
+	// Listen is host:port for serve (KRETSLOPP_LISTEN).
+	Listen string `yaml:"listen"`
+	// TLS serves HTTPS when both files are set.
+	TLS TLSConfig `yaml:"tls"`
+	// AgentTokensFile lists the bearer tokens agents may use, one a line,
+	// plain or "sha256:<hex>" (KRETSLOPP_AGENT_TOKENS_FILE). Empty or
+	// missing means every ingest request is refused.
+	AgentTokensFile string `yaml:"agent_tokens_file"`
+	// ReadTokensFile lists tokens for the read API (helpdesk tools), in the
+	// same format (KRETSLOPP_READ_TOKENS_FILE).
+	ReadTokensFile string `yaml:"read_tokens_file"`
+	// Influx is the database (KRETSLOPP_INFLUX_*).
+	Influx influx.Config `yaml:"influx"`
+	// Ingest tunes the OTLP receiver.
+	Ingest IngestConfig `yaml:"ingest"`
+	// Graph is the Microsoft Graph pull (KRETSLOPP_GRAPH_*).
+	Graph GraphConfig `yaml:"graph"`
+	// Log sets the log level: debug, info, warn, error.
+	LogLevel string `yaml:"log_level"`
+}
+
+// TLSConfig names a certificate and key in PEM files.
+type TLSConfig struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// IngestConfig tunes the OTLP receiver and its writes.
+type IngestConfig struct {
+	// MaxBodyBytes bounds a request body after decompression.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// BatchLines bounds one InfluxDB write (group commit).
+	BatchLines int `yaml:"batch_lines"`
+	// WriteTimeout bounds how long a request waits for InfluxDB.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// RetryAfter is what a 503 tells agents to wait.
+	RetryAfter time.Duration `yaml:"retry_after"`
+}
+
+// Defaults returns the configuration used where nothing else is set.
+func Defaults() Config {
+	return Config{
+		Listen: DefaultListen,
+		Ingest: IngestConfig{
+			MaxBodyBytes: 8 << 20,
+			BatchLines:   influx.MaxLinesPerWrite,
+			WriteTimeout: 10 * time.Second,
+			RetryAfter:   30 * time.Second,
+		},
+		Influx:   influx.Config{Timeout: 10 * time.Second},
+		Graph:    graphDefaults(),
+		LogLevel: "info",
+	}
+}
+
+// Load reads path (if not empty; else KRETSLOPP_CONFIG if set) over the
+// defaults and applies the environment. It does not validate.
+func Load(path string, env func(string) string) (Config, error) {
+	if env == nil {
+		env = os.Getenv
+	}
+	cfg := Defaults()
+	if path == "" {
+		path = env("KRETSLOPP_CONFIG")
+	}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	applyEnv(&cfg, env)
+	return cfg, nil
+}
+
+func applyEnv(cfg *Config, env func(string) string) {
+	set := func(dst *string, name string) {
+		if v := env(name); v != "" {
+			*dst = v
+		}
+	}
+	set(&cfg.Listen, "KRETSLOPP_LISTEN")
+	set(&cfg.TLS.CertFile, "KRETSLOPP_TLS_CERT_FILE")
+	set(&cfg.TLS.KeyFile, "KRETSLOPP_TLS_KEY_FILE")
+	set(&cfg.AgentTokensFile, "KRETSLOPP_AGENT_TOKENS_FILE")
+	set(&cfg.ReadTokensFile, "KRETSLOPP_READ_TOKENS_FILE")
+	set(&cfg.Influx.URL, "KRETSLOPP_INFLUX_URL")
+	set(&cfg.Influx.Token, "KRETSLOPP_INFLUX_TOKEN")
+	set(&cfg.Influx.TokenFile, "KRETSLOPP_INFLUX_TOKEN_FILE")
+	set(&cfg.Influx.Org, "KRETSLOPP_INFLUX_ORG")
+	set(&cfg.Influx.Bucket, "KRETSLOPP_INFLUX_BUCKET")
+	set(&cfg.Influx.CAFile, "KRETSLOPP_INFLUX_CA_FILE")
+	set(&cfg.LogLevel, "KRETSLOPP_LOG_LEVEL")
+	applyGraphEnv(&cfg.Graph, set)
+}
+
+// Validate checks everything serve needs and lists every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen %q is not host:port (KRETSLOPP_LISTEN): %w", c.Listen, err))
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		errs = append(errs, errors.New("tls: cert_file and key_file go together"))
+	}
+	for name, path := range map[string]string{"tls.cert_file": c.TLS.CertFile, "tls.key_file": c.TLS.KeyFile} {
+		if path != "" {
+			if _, err := os.Stat(path); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			}
+		}
+	}
+	if c.AgentTokensFile != "" {
+		if _, err := os.Stat(c.AgentTokensFile); err != nil {
+			// A missing file refuses every request by design, but at
+			// start-up it is most likely a typo, so say so.
+			errs = append(errs, fmt.Errorf("agent_tokens_file (KRETSLOPP_AGENT_TOKENS_FILE): %w", err))
+		}
+	}
+	if c.Ingest.MaxBodyBytes < 1024 {
+		errs = append(errs, fmt.Errorf("ingest.max_body_bytes %d is below 1024", c.Ingest.MaxBodyBytes))
+	}
+	if c.Ingest.BatchLines < 1 || c.Ingest.BatchLines > influx.MaxLinesPerWrite {
+		errs = append(errs, fmt.Errorf("ingest.batch_lines %d is outside 1..%d", c.Ingest.BatchLines, influx.MaxLinesPerWrite))
+	}
+	if c.Ingest.WriteTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("ingest.write_timeout %s must be positive", c.Ingest.WriteTimeout))
+	}
+	if c.Ingest.RetryAfter < time.Second {
+		errs = append(errs, fmt.Errorf("ingest.retry_after %s must be at least 1s", c.Ingest.RetryAfter))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log_level %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	if err := c.Influx.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Graph.validateIfSet(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Redacted returns a copy safe to print: secrets replaced by "<redacted>".
+func (c Config) Redacted() Config {
+	r := c
+	if r.Influx.Token != "" {
+		r.Influx.Token = redacted
+	}
+	if r.Graph.ClientSecret != "" {
+		r.Graph.ClientSecret = redacted
+	}
+	return r
+}
+
+const redacted = "<redacted>"
+
+// YAML renders the configuration as YAML (use Redacted first to print it).
+func (c Config) YAML() string {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return fmt.Sprintf("# cannot render configuration: %v\n", err)
+	}
+	return string(b)
+}
