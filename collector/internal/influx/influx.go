@@ -19,12 +19,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 	"github.com/influxdata/influxdb-client-go/v2/api"
-	"github.com/influxdata/influxdb-client-go/v2/api/write"
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
 )
 
 // MaxLinesPerWrite bounds one write request, as InfluxDB's guidance for
@@ -81,9 +82,49 @@ type Point struct {
 	Time        time.Time
 }
 
-// Line returns the point in line protocol with nanosecond precision.
-func (p Point) Line() string {
-	return write.PointToLineProtocol(write.NewPoint(p.Measurement, p.Tags, p.Fields, p.Time), time.Nanosecond)
+// AppendLine appends the point in line protocol (nanosecond precision,
+// newline-terminated) to dst. Empty tag values are left out, as line
+// protocol has no empty tags. It fails on a point InfluxDB would refuse:
+// no fields, a NaN or infinite float, invalid UTF-8, an unsupported type.
+func (p Point) AppendLine(dst []byte) ([]byte, error) {
+	var enc lineprotocol.Encoder
+	enc.SetBuffer(dst)
+	enc.SetPrecision(lineprotocol.Nanosecond)
+	enc.StartLine(p.Measurement)
+	keys := make([]string, 0, len(p.Tags))
+	for k, v := range p.Tags {
+		if v != "" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		enc.AddTag(k, p.Tags[k])
+	}
+	if len(p.Fields) == 0 {
+		return dst, fmt.Errorf("point %s at %s has no fields", p.Measurement, p.Time.Format(time.RFC3339))
+	}
+	fieldKeys := make([]string, 0, len(p.Fields))
+	for k := range p.Fields {
+		fieldKeys = append(fieldKeys, k)
+	}
+	slices.Sort(fieldKeys)
+	for _, k := range fieldKeys {
+		v := p.Fields[k]
+		if i, ok := v.(int); ok {
+			v = int64(i)
+		}
+		value, ok := lineprotocol.NewValue(v)
+		if !ok {
+			return dst, fmt.Errorf("point %s field %s: value %v (%T) cannot be stored", p.Measurement, k, v, v)
+		}
+		enc.AddField(k, value)
+	}
+	enc.EndLine(p.Time)
+	if err := enc.Err(); err != nil {
+		return dst, fmt.Errorf("point %s: %w", p.Measurement, err)
+	}
+	return enc.Bytes(), nil
 }
 
 // Series is one result series of an InfluxQL query. Numbers are float64,
@@ -169,31 +210,33 @@ func (c *Client) Close() { c.client.Close() }
 // Write writes points in requests of at most MaxLinesPerWrite lines and
 // returns the first error; points before a failed request may have landed,
 // which is harmless because a rewrite of the same point overwrites it.
+// An invalid point fails the call before anything is sent.
 func (c *Client) Write(ctx context.Context, points []Point) error {
-	lines := make([]string, 0, min(len(points), MaxLinesPerWrite))
-	for _, p := range points {
-		lines = append(lines, p.Line())
-		if len(lines) == MaxLinesPerWrite {
-			if err := c.WriteLines(ctx, lines); err != nil {
+	var body []byte
+	for i, p := range points {
+		var err error
+		if body, err = p.AppendLine(body); err != nil {
+			return err
+		}
+		if (i+1)%MaxLinesPerWrite == 0 || i == len(points)-1 {
+			if err := c.WriteBody(ctx, body, min(MaxLinesPerWrite, i%MaxLinesPerWrite+1)); err != nil {
 				return err
 			}
-			lines = lines[:0]
+			body = body[:0]
 		}
 	}
-	if len(lines) == 0 {
-		return nil
-	}
-	return c.WriteLines(ctx, lines)
+	return nil
 }
 
-// WriteLines writes line-protocol lines in one request (callers keep to
-// MaxLinesPerWrite). It returns only after InfluxDB accepted or refused them.
-func (c *Client) WriteLines(ctx context.Context, lines []string) error {
-	if len(lines) == 0 {
+// WriteBody writes newline-separated line protocol in one request (callers
+// keep to MaxLinesPerWrite lines). It returns only after InfluxDB accepted
+// or refused them; lines says how many for the error message.
+func (c *Client) WriteBody(ctx context.Context, body []byte, lines int) error {
+	if len(body) == 0 {
 		return nil
 	}
-	if err := c.writeAPI.WriteRecord(ctx, strings.Join(lines, "\n")); err != nil {
-		return fmt.Errorf("influx write of %d lines: %w", len(lines), err)
+	if err := c.writeAPI.WriteRecord(ctx, string(body)); err != nil {
+		return fmt.Errorf("influx write of %d lines: %w", lines, err)
 	}
 	return nil
 }
