@@ -1,0 +1,175 @@
+// Package inventory reads what the agent reports about one device: identity,
+// uptime, boot time, memory and disk size, and each battery. Every source
+// lives in its own file; OS-specific sources are in *_linux.go, *_darwin.go,
+// *_windows.go and *_other.go, while the parsers they use take an io.Reader
+// and build on every OS so that they are tested everywhere.
+package inventory
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+)
+
+// Device is the identity and state of one machine.
+type Device struct {
+	ID            string `json:"id"`
+	Hostname      string `json:"hostname"`
+	OS            string `json:"os"`
+	OSVersion     string `json:"os_version"`
+	OSDescription string `json:"os_description,omitempty"`
+	Arch          string `json:"arch"`
+	Manufacturer  string `json:"manufacturer"`
+	Model         string `json:"model"`
+	Serial        string `json:"serial"`
+	FirmwareDate  string `json:"firmware_date,omitempty"`
+	// OSInstallTime is unix seconds, 0 when unknown.
+	OSInstallTime int64   `json:"os_install_time,omitempty"`
+	MemoryBytes   uint64  `json:"memory_bytes,omitempty"`
+	DiskBytes     uint64  `json:"disk_bytes,omitempty"`
+	DiskMount     string  `json:"disk_mountpoint,omitempty"`
+	UptimeS       float64 `json:"uptime_s"`
+	// BootTime is unix seconds.
+	BootTime     int64  `json:"boot_time"`
+	AgentVersion string `json:"agent_version"`
+}
+
+// Battery is one battery. Pointer fields are nil (JSON null) when unknown.
+type Battery struct {
+	Name            string   `json:"name"`
+	CycleCount      *int64   `json:"cycle_count"`
+	DesignWh        *float64 `json:"design_wh"`
+	FullWh          *float64 `json:"full_wh"`
+	HealthPct       *float64 `json:"health_pct"`
+	ChargePct       *float64 `json:"charge_pct"`
+	State           string   `json:"state"`
+	VoltageV        *float64 `json:"voltage_v,omitempty"`
+	Vendor          string   `json:"vendor,omitempty"`
+	Model           string   `json:"model,omitempty"`
+	Chemistry       string   `json:"chemistry,omitempty"`
+	Serial          string   `json:"serial,omitempty"`
+	ManufactureDate string   `json:"manufacture_date,omitempty"`
+}
+
+// Battery states, as in hw.battery.state.
+const (
+	StateCharging    = "charging"
+	StateDischarging = "discharging"
+	StateFull        = "full"
+	StateNotCharging = "not_charging"
+	StateUnknown     = "unknown"
+)
+
+// Snapshot is everything read at one moment.
+type Snapshot struct {
+	Time      time.Time         `json:"time"`
+	Device    Device            `json:"device"`
+	Batteries []Battery         `json:"batteries"`
+	Labels    map[string]string `json:"labels,omitempty"`
+}
+
+// Options configure a Reader.
+type Options struct {
+	// SysfsRoot is the Linux sysfs root ("/sys").
+	SysfsRoot    string
+	AgentVersion string
+	Labels       map[string]string
+}
+
+// Reader reads snapshots. A source that fails is logged once at debug level
+// and skipped; it never stops the others.
+type Reader struct {
+	opts   Options
+	log    *slog.Logger
+	mu     sync.Mutex
+	logged map[string]bool
+	// hw caches the hardware identity, which does not change while running.
+	hw *hardware
+}
+
+// NewReader returns a Reader.
+func NewReader(opts Options, log *slog.Logger) *Reader {
+	if opts.SysfsRoot == "" {
+		opts.SysfsRoot = "/sys"
+	}
+	return &Reader{opts: opts, log: log, logged: map[string]bool{}}
+}
+
+// hardware is the slow-changing identity read once per process.
+type hardware struct {
+	Manufacturer, Model, Serial, FirmwareDate string
+	OSInstallTime                             int64
+}
+
+// failed logs a source error once per process at debug level.
+func (r *Reader) failed(ctx context.Context, source string, err error) {
+	r.mu.Lock()
+	seen := r.logged[source]
+	r.logged[source] = true
+	r.mu.Unlock()
+	if !seen {
+		r.log.DebugContext(ctx, "source skipped", "source", source, "err", err)
+	}
+}
+
+// Read takes a snapshot now.
+func (r *Reader) Read(ctx context.Context) Snapshot {
+	s := Snapshot{Time: time.Now(), Labels: r.opts.Labels, Batteries: []Battery{}}
+	s.Device.AgentVersion = r.opts.AgentVersion
+	r.readHost(ctx, &s.Device)
+	r.mu.Lock()
+	hw := r.hw
+	r.mu.Unlock()
+	if hw == nil {
+		h, err := readHardware(ctx, r.opts.SysfsRoot)
+		if err != nil {
+			r.failed(ctx, "hardware", err)
+		}
+		hw = &h
+		r.mu.Lock()
+		r.hw = hw
+		r.mu.Unlock()
+	}
+	s.Device.Manufacturer = hw.Manufacturer
+	s.Device.Model = hw.Model
+	s.Device.Serial = hw.Serial
+	s.Device.FirmwareDate = hw.FirmwareDate
+	s.Device.OSInstallTime = hw.OSInstallTime
+	bats, err := readBatteries(ctx, r.opts.SysfsRoot)
+	if err != nil {
+		r.failed(ctx, "battery", err)
+	}
+	if bats != nil {
+		s.Batteries = bats
+	}
+	return s
+}
+
+// finish derives health and rounds the readings of b.
+func finish(b *Battery) {
+	b.DesignWh = round(b.DesignWh, 3)
+	b.FullWh = round(b.FullWh, 3)
+	b.VoltageV = round(b.VoltageV, 3)
+	if b.DesignWh != nil && b.FullWh != nil && *b.DesignWh > 0 {
+		b.HealthPct = round(ptr(*b.FullWh / *b.DesignWh * 100), 2)
+	}
+	if b.ChargePct != nil {
+		b.ChargePct = round(ptr(math.Max(0, math.Min(100, *b.ChargePct))), 2)
+	}
+	if b.State == "" {
+		b.State = StateUnknown
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func round(v *float64, digits int) *float64 {
+	if v == nil || math.IsNaN(*v) || math.IsInf(*v, 0) {
+		return nil
+	}
+	p := math.Pow(10, float64(digits))
+	r := math.Round(*v*p) / p
+	return &r
+}

@@ -1,0 +1,278 @@
+package inventory
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// This file reads Linux sysfs under a configurable root. It builds on every
+// OS so that the fixtures under testdata/ are tested everywhere.
+
+// maxSysfsValue bounds what is read from one sysfs file.
+const maxSysfsValue = 64 << 10
+
+// ParseUevent reads a power_supply uevent file (KEY=value lines) into a map
+// keyed by the lower-case property name without the POWER_SUPPLY_ prefix, so
+// that "POWER_SUPPLY_ENERGY_FULL=1" becomes "energy_full" -> "1", the name
+// of the matching attribute file.
+func ParseUevent(r io.Reader) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(io.LimitReader(r, maxSysfsValue))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if !ok {
+			continue
+		}
+		k = strings.TrimSpace(k)
+		k = strings.TrimPrefix(k, "POWER_SUPPLY_")
+		if k == "" {
+			continue
+		}
+		out[strings.ToLower(k)] = strings.TrimSpace(v)
+	}
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("uevent: %w", err)
+	}
+	return out, nil
+}
+
+// ParseValue reads one sysfs attribute file: its first line, trimmed.
+func ParseValue(r io.Reader) (string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxSysfsValue))
+	if err != nil {
+		return "", fmt.Errorf("read value: %w", err)
+	}
+	s := string(data)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(strings.TrimRight(s, "\x00")), nil
+}
+
+// readValue reads dir/name, "" when absent or unreadable.
+func readValue(dir, name string) string {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	v, err := ParseValue(f)
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
+// supplyProps is one power_supply's properties: uevent first, then the
+// individual attribute files for whatever uevent lacked.
+type supplyProps struct {
+	dir string
+	m   map[string]string
+}
+
+func loadSupply(dir string) supplyProps {
+	p := supplyProps{dir: dir, m: map[string]string{}}
+	if f, err := os.Open(filepath.Join(dir, "uevent")); err == nil {
+		m, _ := ParseUevent(f)
+		f.Close()
+		p.m = m
+	}
+	return p
+}
+
+func (p supplyProps) get(name string) string {
+	if v, ok := p.m[name]; ok {
+		return v
+	}
+	v := readValue(p.dir, name)
+	p.m[name] = v
+	return v
+}
+
+// num returns the integer value of name, ok=false when absent or not a number.
+func (p supplyProps) num(name string) (int64, bool) {
+	v := p.get(name)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// ReadSysfsBatteries reads every system battery under root/class/power_supply.
+// Supplies whose type is not Battery (Mains, USB, …) and peripherals (scope
+// Device: mice, keyboards, headsets) are skipped, as are absent batteries.
+func ReadSysfsBatteries(root string) ([]Battery, error) {
+	classDir := filepath.Join(root, "class", "power_supply")
+	entries, err := os.ReadDir(classDir)
+	if err != nil {
+		return nil, fmt.Errorf("power_supply: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	var out []Battery
+	for _, name := range names {
+		// Entries are symlinks into /sys/devices; os.Open follows them.
+		p := loadSupply(filepath.Join(classDir, name))
+		if b, ok := sysfsBattery(name, p); ok {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("power_supply: no system battery")
+	}
+	return out, nil
+}
+
+// sysfsBattery maps one power_supply to a Battery; ok=false when it is not a
+// present system battery.
+func sysfsBattery(name string, p supplyProps) (Battery, bool) {
+	if !strings.EqualFold(p.get("type"), "Battery") {
+		return Battery{}, false
+	}
+	if strings.EqualFold(p.get("scope"), "Device") {
+		return Battery{}, false
+	}
+	if present, ok := p.num("present"); ok && present == 0 {
+		return Battery{}, false
+	}
+	b := Battery{
+		Name:      name,
+		Vendor:    clean(p.get("manufacturer")),
+		Model:     clean(p.get("model_name")),
+		Serial:    clean(p.get("serial_number")),
+		Chemistry: clean(p.get("technology")),
+		State:     sysfsState(p.get("status")),
+	}
+	if b.Chemistry == "Unknown" {
+		b.Chemistry = ""
+	}
+	// cycle_count: 0 or missing means the firmware does not tell.
+	if n, ok := p.num("cycle_count"); ok && n > 0 {
+		b.CycleCount = &n
+	}
+	vDesign, okDesign := p.num("voltage_min_design")
+	vNow, okNow := p.num("voltage_now")
+	if okNow && vNow > 0 {
+		b.VoltageV = ptr(float64(vNow) / 1e6)
+	}
+	// energy_* in µWh, or charge_* in µAh times voltage_min_design in µV.
+	wh := func(kind string) *float64 {
+		if e, ok := p.num("energy_" + kind); ok && e > 0 {
+			return ptr(float64(e) / 1e6)
+		}
+		c, ok := p.num("charge_" + kind)
+		if !ok || c <= 0 {
+			return nil
+		}
+		v := vDesign
+		if !okDesign || v <= 0 {
+			if !okNow || vNow <= 0 {
+				return nil
+			}
+			v = vNow
+		}
+		return ptr(float64(c) * float64(v) / 1e12)
+	}
+	b.DesignWh = wh("full_design")
+	b.FullWh = wh("full")
+	now := wh("now")
+	if c, ok := p.num("capacity"); ok && c >= 0 && c <= 100 {
+		b.ChargePct = ptr(float64(c))
+	} else if now != nil && b.FullWh != nil && *b.FullWh > 0 {
+		b.ChargePct = ptr(*now / *b.FullWh * 100)
+	}
+	finish(&b)
+	return b, true
+}
+
+func sysfsState(s string) string {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "charging":
+		return StateCharging
+	case "discharging":
+		return StateDischarging
+	case "full":
+		return StateFull
+	case "not charging":
+		return StateNotCharging
+	default:
+		return StateUnknown
+	}
+}
+
+// placeholders are what firmware writes when the vendor did not fill a field.
+var placeholders = map[string]bool{
+	"to be filled by o.e.m.": true, "default string": true, "not specified": true,
+	"system product name": true, "system manufacturer": true, "none": true,
+	"o.e.m.": true, "oem": true, "0123456789": true, "123456789": true, "unknown": false,
+	"system serial number": true, "chassis serial number": true, "n/a": true,
+}
+
+// clean trims a firmware string and drops placeholders.
+func clean(s string) string {
+	s = strings.TrimSpace(strings.Trim(s, "\x00"))
+	if placeholders[strings.ToLower(s)] {
+		return ""
+	}
+	return s
+}
+
+// ReadDMI reads the hardware identity from root/class/dmi/id. product_serial
+// is readable by root only; without it Serial stays empty.
+func ReadDMI(root string) (manufacturer, model, serial, firmwareDate string, err error) {
+	dir := filepath.Join(root, "class", "dmi", "id")
+	if _, err := os.Stat(dir); err != nil {
+		return "", "", "", "", fmt.Errorf("dmi: %w", err)
+	}
+	manufacturer = clean(readValue(dir, "sys_vendor"))
+	name := clean(readValue(dir, "product_name"))
+	version := clean(readValue(dir, "product_version"))
+	model = name
+	// Lenovo keeps the machine type in product_name ("20W000Q2MX") and the
+	// marketing name in product_version ("ThinkPad T14 Gen 2i").
+	if strings.EqualFold(manufacturer, "LENOVO") && version != "" {
+		model = version
+	}
+	serial = clean(readValue(dir, "product_serial"))
+	firmwareDate = ParseDMIDate(readValue(dir, "bios_date"))
+	return manufacturer, model, serial, firmwareDate, nil
+}
+
+// ParseDMIDate turns the SMBIOS MM/DD/YYYY (or MM/DD/YY) date into
+// YYYY-MM-DD; "" when it does not parse.
+func ParseDMIDate(s string) string {
+	parts := strings.Split(strings.TrimSpace(s), "/")
+	if len(parts) != 3 {
+		return ""
+	}
+	m, err1 := strconv.Atoi(parts[0])
+	d, err2 := strconv.Atoi(parts[1])
+	y, err3 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil || err3 != nil || m < 1 || m > 12 || d < 1 || d > 31 {
+		return ""
+	}
+	if len(parts[2]) == 2 {
+		y += 1900
+		if y < 1970 {
+			y += 100
+		}
+	}
+	if y < 1980 || y > 2200 {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+}

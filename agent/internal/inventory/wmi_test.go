@@ -1,0 +1,128 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeWMI answers queries from canned rows keyed by class name; a class
+// absent from the map fails like a class the firmware does not provide.
+type fakeWMI struct {
+	rows    map[string]any
+	queries []string
+}
+
+func (f *fakeWMI) Query(_ context.Context, namespace, query string, dst any) error {
+	f.queries = append(f.queries, namespace+" "+query)
+	class := query[strings.LastIndex(query, " ")+1:]
+	rows, ok := f.rows[class]
+	if !ok {
+		return errors.New("Exception occurred. (Not supported)")
+	}
+	wantNS := nsWMI
+	if strings.HasPrefix(class, "Win32_") {
+		wantNS = nsCIMV2
+	}
+	if namespace != wantNS {
+		return errors.New("Invalid namespace")
+	}
+	reflect.ValueOf(dst).Elem().Set(reflect.ValueOf(rows))
+	return nil
+}
+
+const lion = 'L' | 'I'<<8 | 'O'<<16 | 'N'<<24
+
+func TestWMIBatteries(t *testing.T) {
+	tests := []struct {
+		name string
+		rows map[string]any
+		want []Battery
+	}{
+		{"dell one battery, no BatteryCycleCount class", map[string]any{
+			"BatteryStaticData":          []batteryStaticData{{InstanceName: `ACPI\PNP0C0A\1_0`, DesignedCapacity: 63000, ManufactureName: "SMP", DeviceName: "DELL 7FHHV9C", SerialNumber: "1234", Chemistry: lion}},
+			"BatteryFullChargedCapacity": []batteryFullChargedCapacity{{InstanceName: `ACPI\PNP0C0A\1_0`, FullChargedCapacity: 55440}},
+			"BatteryStatus":              []batteryStatus{{InstanceName: `ACPI\PNP0C0A\1_0`, RemainingCapacity: 27720, Voltage: 12150, Charging: true, PowerOnline: true}},
+			"Win32_Battery":              []win32Battery{{DeviceID: "1234SMPDELL 7FHHV9C", EstimatedChargeRemaining: 50, BatteryStatus: 6}},
+		}, []Battery{{
+			Name: "BAT0", DesignWh: f(63), FullWh: f(55.44), HealthPct: f(88), ChargePct: f(50), State: "charging",
+			VoltageV: f(12.15), Vendor: "SMP", Model: "DELL 7FHHV9C", Chemistry: "LION", Serial: "1234",
+		}}},
+		{"thinkpad two batteries, one cycle count zero, on mains and full", map[string]any{
+			"BatteryStaticData": []batteryStaticData{
+				{InstanceName: `ACPI\PNP0C0A\2_0`, DesignedCapacity: 71980, ManufactureName: "LGC", DeviceName: "01AV452", Chemistry: lion, ManufactureDate: "20180611000000.000000+000"},
+				{InstanceName: `ACPI\PNP0C0A\1_0`, DesignedCapacity: 24040, ManufactureName: "SMP", DeviceName: "01AV424", Chemistry: lion},
+			},
+			"BatteryFullChargedCapacity": []batteryFullChargedCapacity{{InstanceName: `ACPI\PNP0C0A\1_0`, FullChargedCapacity: 19870}, {InstanceName: `ACPI\PNP0C0A\2_0`, FullChargedCapacity: 68300}},
+			"BatteryCycleCount":          []batteryCycleCount{{InstanceName: `ACPI\PNP0C0A\1_0`, CycleCount: 388}, {InstanceName: `ACPI\PNP0C0A\2_0`, CycleCount: 0}},
+			"BatteryStatus": []batteryStatus{
+				{InstanceName: `ACPI\PNP0C0A\1_0`, RemainingCapacity: 19870, Voltage: 12480, PowerOnline: true},
+				{InstanceName: `ACPI\PNP0C0A\2_0`, RemainingCapacity: 34150, Voltage: 11910, Discharging: true},
+			},
+		}, []Battery{{
+			Name: "BAT0", CycleCount: i(388), DesignWh: f(24.04), FullWh: f(19.87), HealthPct: f(82.65), ChargePct: f(100),
+			State: "full", VoltageV: f(12.48), Vendor: "SMP", Model: "01AV424", Chemistry: "LION",
+		}, {
+			Name: "BAT1", DesignWh: f(71.98), FullWh: f(68.3), HealthPct: f(94.89), ChargePct: f(50),
+			State: "discharging", VoltageV: f(11.91), Vendor: "LGC", Model: "01AV452", Chemistry: "LION", ManufactureDate: "2018-06-11",
+		}}},
+		{"only Win32_Battery-less static data", map[string]any{
+			"BatteryStaticData": []batteryStaticData{{InstanceName: "X", DesignedCapacity: 0}},
+		}, []Battery{{Name: "BAT0", State: "unknown"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := wmiBatteries(context.Background(), &fakeWMI{rows: tt.rows})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := batJSON(t, got), batJSON(t, tt.want); g != w {
+				t.Errorf("got\n%s\nwant\n%s", g, w)
+			}
+		})
+	}
+}
+
+func TestWMIBatteriesNone(t *testing.T) {
+	// A desktop: BatteryStaticData fails ("Not supported").
+	if _, err := wmiBatteries(context.Background(), &fakeWMI{}); err == nil {
+		t.Fatal("want an error")
+	}
+	if _, err := wmiBatteries(context.Background(), &fakeWMI{rows: map[string]any{"BatteryStaticData": []batteryStaticData{}}}); err == nil {
+		t.Fatal("want an error for zero rows")
+	}
+}
+
+func TestWMIHardware(t *testing.T) {
+	q := &fakeWMI{rows: map[string]any{
+		"Win32_ComputerSystem":  []win32ComputerSystem{{Manufacturer: "LENOVO", Model: "20W000Q2MX"}},
+		"Win32_BIOS":            []win32BIOS{{SerialNumber: "PF2ABCDE", ReleaseDate: "20210315000000.000000+000"}},
+		"Win32_OperatingSystem": []win32OperatingSystem{{InstallDate: "20230401083000.000000+120"}},
+	}}
+	h, err := wmiHardware(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := hardware{Manufacturer: "LENOVO", Model: "20W000Q2MX", Serial: "PF2ABCDE", FirmwareDate: "2021-03-15",
+		OSInstallTime: time.Date(2023, 4, 1, 6, 30, 0, 0, time.UTC).Unix()}
+	if h != want {
+		t.Errorf("got %+v, want %+v", h, want)
+	}
+	// A BIOS serial placeholder is dropped; a failing class is reported.
+	q = &fakeWMI{rows: map[string]any{"Win32_BIOS": []win32BIOS{{SerialNumber: "To be filled by O.E.M."}}}}
+	h, err = wmiHardware(context.Background(), q)
+	if err == nil || h.Serial != "" {
+		t.Errorf("got %+v, %v", h, err)
+	}
+}
+
+func TestWMIChemistry(t *testing.T) {
+	for in, want := range map[uint32]string{lion: "LION", 'P' | 'b'<<8 | 'A'<<16 | 'c'<<24: "PbAc", 0: "", 0xFFFFFFFF: ""} {
+		if got := wmiChemistry(in); got != want {
+			t.Errorf("%#x: got %q, want %q", in, got, want)
+		}
+	}
+}
