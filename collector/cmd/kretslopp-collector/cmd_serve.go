@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/kretslopp/kretslopp/collector/internal/config"
+	"github.com/kretslopp/kretslopp/collector/internal/server"
+)
+
+func init() {
+	register(command{Name: "serve", Summary: "receive agent reports over OTLP/HTTP and write them to InfluxDB", Run: runServe})
+}
+
+// serveJob is background work that serve runs beside the HTTP server (the
+// scheduled Graph pull, for example); other files add to serveJobs.
+type serveJob struct {
+	Name string
+	// Enabled says from the configuration whether the job runs.
+	Enabled func(cfg config.Config) bool
+	Run     func(ctx context.Context, env *cliEnv, cfg config.Config, srv *server.Server) error
+}
+
+var serveJobs []serveJob
+
+func runServe(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "serve", "[--config FILE]")
+	path := fs.String("config", "", "YAML configuration file (default $KRETSLOPP_CONFIG)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := env.LoadConfig(*path)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration is invalid (see 'kretslopp-collector config check'):\n%w", err)
+	}
+	srv, err := server.New(cfg, env.Logger)
+	if err != nil {
+		return err
+	}
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, job := range serveJobs {
+		if !job.Enabled(cfg) {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := job.Run(ctx, env, cfg, srv); err != nil && ctx.Err() == nil {
+				env.Logger.Error("background job stopped", "job", job.Name, "err", err)
+			}
+		}()
+	}
+	err = srv.Serve(ctx)
+	cancel()
+	wg.Wait()
+	return err
+}

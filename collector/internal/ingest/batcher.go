@@ -1,0 +1,178 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
+)
+
+// ErrClosed is returned for writes submitted after Close.
+var ErrClosed = errors.New("ingest: writer is closed")
+
+// bodyWriter is the part of influx.Client the batcher needs; tests give it
+// a failing writer.
+type bodyWriter interface {
+	WriteBody(ctx context.Context, body []byte, lines int) error
+}
+
+// Batcher commits the points of concurrent requests to InfluxDB together
+// (group commit): each worker takes whatever requests are waiting, up to
+// maxLines, writes them in one request and tells every waiting request the
+// outcome. Nothing is acknowledged before InfluxDB accepted it and nothing
+// is kept after a failure: the agent keeps its data and sends it again.
+type Batcher struct {
+	w        bodyWriter
+	maxLines int
+	timeout  time.Duration
+	log      *slog.Logger
+	observe  func(lines int, d time.Duration, err error)
+
+	subs chan *submission
+	stop chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+type submission struct {
+	body  []byte
+	lines int
+	done  chan error
+}
+
+// NewBatcher starts workers that write through w. observe, if not nil, is
+// called after each write with its size, duration and error.
+func NewBatcher(w bodyWriter, maxLines, workers int, timeout time.Duration, logger *slog.Logger, observe func(lines int, d time.Duration, err error)) *Batcher {
+	if observe == nil {
+		observe = func(int, time.Duration, error) {}
+	}
+	b := &Batcher{
+		w: w, maxLines: maxLines, timeout: timeout, log: logger, observe: observe,
+		subs: make(chan *submission, 4*workers*maxLines/64+16),
+		stop: make(chan struct{}),
+	}
+	for range workers {
+		b.wg.Add(1)
+		go b.work()
+	}
+	return b
+}
+
+// Write commits the given points and returns once InfluxDB accepted them
+// all, or with the first error. A request larger than maxLines is split;
+// the parts are idempotent, so a partial failure only costs a resend.
+func (b *Batcher) Write(ctx context.Context, points []influx.Point) error {
+	var subs []*submission
+	var body []byte
+	lines := 0
+	flush := func() {
+		if lines > 0 {
+			subs = append(subs, &submission{body: body, lines: lines, done: make(chan error, 1)})
+			body, lines = nil, 0
+		}
+	}
+	for _, p := range points {
+		var err error
+		if body, err = p.AppendLine(body); err != nil {
+			return err
+		}
+		lines++
+		if lines == b.maxLines {
+			flush()
+		}
+	}
+	flush()
+	for _, s := range subs {
+		select {
+		case b.subs <- s:
+		case <-b.stop:
+			return ErrClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	var first error
+	for _, s := range subs {
+		select {
+		case err := <-s.done:
+			if err != nil && first == nil {
+				first = err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return first
+}
+
+func (b *Batcher) work() {
+	defer b.wg.Done()
+	var carry *submission
+	batch := make([]*submission, 0, 64)
+	var buf []byte
+	for {
+		first := carry
+		carry = nil
+		if first == nil {
+			select {
+			case first = <-b.subs:
+			case <-b.stop:
+				return
+			}
+		}
+		batch = append(batch[:0], first)
+		lines := first.lines
+	drain:
+		for lines < b.maxLines {
+			select {
+			case s := <-b.subs:
+				if lines+s.lines > b.maxLines {
+					carry = s
+					break drain
+				}
+				batch = append(batch, s)
+				lines += s.lines
+			default:
+				break drain
+			}
+		}
+		buf = buf[:0]
+		for _, s := range batch {
+			buf = append(buf, s.body...)
+		}
+		err := b.write(buf, lines)
+		if err != nil && len(batch) > 1 && influx.IsRejected(err) {
+			// InfluxDB refused something in the batch; find out whose it
+			// was so that one agent's bad data does not fail the others.
+			for _, s := range batch {
+				s.done <- b.write(s.body, s.lines)
+			}
+			continue
+		}
+		for _, s := range batch {
+			s.done <- err
+		}
+	}
+}
+
+func (b *Batcher) write(body []byte, lines int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
+	start := time.Now()
+	err := b.w.WriteBody(ctx, body, lines)
+	b.observe(lines, time.Since(start), err)
+	if err != nil {
+		b.log.Warn("influxdb write failed", "lines", lines, "err", err)
+	}
+	return err
+}
+
+// Close stops the workers after their current write. Call it after the
+// HTTP server has shut down, so no request is left waiting.
+func (b *Batcher) Close() {
+	b.once.Do(func() { close(b.stop) })
+	b.wg.Wait()
+}

@@ -1,0 +1,114 @@
+package ingest
+
+import (
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+
+	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// Encoding is the body format of an OTLP/HTTP request and its response.
+type Encoding int
+
+const (
+	Protobuf Encoding = iota
+	JSON
+)
+
+// ContentType returns the media type for the encoding.
+func (e Encoding) ContentType() string {
+	if e == JSON {
+		return "application/json"
+	}
+	return "application/x-protobuf"
+}
+
+// requestError carries the HTTP status a decode failure maps to.
+type requestError struct {
+	status int
+	err    error
+}
+
+func (e *requestError) Error() string { return e.err.Error() }
+func (e *requestError) Unwrap() error { return e.err }
+
+func badRequest(status int, format string, args ...any) error {
+	return &requestError{status: status, err: fmt.Errorf(format, args...)}
+}
+
+// StatusOf returns the HTTP status for a decode error (400 if unknown).
+func StatusOf(err error) int {
+	var re *requestError
+	if errors.As(err, &re) {
+		return re.status
+	}
+	return http.StatusBadRequest
+}
+
+// encodingOf reads the Content-Type header.
+func encodingOf(contentType string) (Encoding, error) {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return Protobuf, badRequest(http.StatusUnsupportedMediaType, "content type %q is not valid; use application/x-protobuf or application/json", contentType)
+	}
+	switch mediaType {
+	case "application/x-protobuf", "application/protobuf":
+		return Protobuf, nil
+	case "application/json":
+		return JSON, nil
+	}
+	return Protobuf, badRequest(http.StatusUnsupportedMediaType, "content type %q is not supported; use application/x-protobuf or application/json", mediaType)
+}
+
+// readBody reads the body, decompressing gzip, and refuses more than max
+// bytes after decompression so that a gzip bomb costs no more memory than
+// an honest request.
+func readBody(body io.Reader, contentEncoding string, max int64) ([]byte, error) {
+	switch contentEncoding {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return nil, badRequest(http.StatusBadRequest, "gzip body: %v", err)
+		}
+		defer zr.Close()
+		body = zr
+	default:
+		return nil, badRequest(http.StatusUnsupportedMediaType, "content encoding %q is not supported; use gzip or none", contentEncoding)
+	}
+	data, err := io.ReadAll(io.LimitReader(body, max+1))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes", tooLarge.Limit)
+		}
+		return nil, badRequest(http.StatusBadRequest, "reading body: %v", err)
+	}
+	if int64(len(data)) > max {
+		return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes after decompression", max)
+	}
+	return data, nil
+}
+
+var jsonOptions = protojson.UnmarshalOptions{DiscardUnknown: true}
+
+// Decode parses an OTLP ExportMetricsServiceRequest body.
+func Decode(data []byte, enc Encoding) (*colmetricpb.ExportMetricsServiceRequest, error) {
+	req := &colmetricpb.ExportMetricsServiceRequest{}
+	var err error
+	if enc == JSON {
+		err = jsonOptions.Unmarshal(data, req)
+	} else {
+		err = proto.Unmarshal(data, req)
+	}
+	if err != nil {
+		return nil, badRequest(http.StatusBadRequest, "malformed OTLP %s body: %v", map[Encoding]string{Protobuf: "protobuf", JSON: "JSON"}[enc], err)
+	}
+	return req, nil
+}

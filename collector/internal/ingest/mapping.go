@@ -1,0 +1,371 @@
+package ingest
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"time"
+
+	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
+
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
+)
+
+// Measurements written by ingest; docs/schema.md documents them.
+const (
+	MeasurementDevice       = "device"
+	MeasurementBattery      = "battery"
+	MeasurementDeviceDaily  = "device_daily"
+	MeasurementBatteryDaily = "battery_daily"
+)
+
+// maxFuture bounds how far ahead of the collector's clock a timestamp may
+// be; a laptop with a wrong clock must not write into next year.
+const maxFuture = time.Hour
+
+// labelPrefix marks configuration labels (site, department, …) that
+// become tags.
+const labelPrefix = "kretslopp.label."
+
+var labelKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+// reservedTags cannot be overridden by a label.
+var reservedTags = map[string]bool{"device_id": true, "os": true, "manufacturer": true, "model": true, "battery": true}
+
+// Mapped is the result of mapping one export request.
+type Mapped struct {
+	Points []influx.Point
+	// Accepted counts OTLP data points that became fields.
+	Accepted int
+	// Rejected counts OTLP data points refused, with the first reasons.
+	Rejected int
+	Reasons  []string
+	// Ignored counts data points of metrics Kretslopp does not store.
+	Ignored int
+}
+
+func (m *Mapped) reject(n int, format string, args ...any) {
+	m.Rejected += n
+	if len(m.Reasons) < 5 {
+		m.Reasons = append(m.Reasons, fmt.Sprintf(format, args...))
+	}
+}
+
+// deviceFields maps OTLP metric names to device fields.
+var deviceFields = map[string]struct {
+	field   string
+	integer bool
+}{
+	"system.uptime":                 {"uptime_s", false},
+	"kretslopp.system.boot_time":    {"boot_time", true},
+	"system.memory.limit":           {"memory_bytes", true},
+	"system.filesystem.limit":       {"disk_bytes", true},
+	"kretslopp.agent.spool.dropped": {"spool_dropped", true},
+}
+
+// batteryFields maps OTLP metric names to battery fields; scale converts
+// the unit (a 0–1 charge ratio to percent).
+var batteryFields = map[string]struct {
+	field   string
+	integer bool
+	scale   float64
+}{
+	"hw.battery.charge":               {"charge_pct", false, 100},
+	"kretslopp.battery.cycle_count":   {"cycle_count", true, 1},
+	"kretslopp.battery.design_energy": {"design_wh", false, 1},
+	"kretslopp.battery.full_energy":   {"full_wh", false, 1},
+	"kretslopp.battery.voltage":       {"voltage_v", false, 1},
+}
+
+// Resource attributes stored as device string fields.
+var deviceStringFields = map[string]string{
+	"host.name":                 "hostname",
+	"host.arch":                 "arch",
+	"os.version":                "os_version",
+	"os.description":            "os_description",
+	"kretslopp.hardware.serial": "serial",
+	"kretslopp.firmware.date":   "firmware_date",
+	"service.version":           "agent_version",
+}
+
+// Battery data point attributes stored as battery string fields.
+var batteryStringFields = map[string]string{
+	"hw.vendor":                         "vendor",
+	"hw.model":                          "battery_model",
+	"hw.battery.chemistry":              "chemistry",
+	"hw.serial_number":                  "battery_serial",
+	"kretslopp.battery.manufacture_date": "manufacture_date",
+	"hw.battery.state":                  "state",
+}
+
+type batteryKey struct {
+	id string
+	ts int64
+}
+
+// Map turns an OTLP export request into device and battery points, one per
+// device (and battery) per timestamp, plus the daily points that each
+// report overwrites. now bounds timestamps from the future.
+func Map(req *colmetricpb.ExportMetricsServiceRequest, now time.Time) Mapped {
+	var out Mapped
+	for _, rm := range req.GetResourceMetrics() {
+		mapResource(rm, now, &out)
+	}
+	return out
+}
+
+func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
+	attrs := rm.GetResource().GetAttributes()
+	deviceID := stringAttr(attrs, "host.id")
+	if deviceID == "" {
+		n := countPoints(rm)
+		out.reject(n, "resource without host.id: %d data points refused", n)
+		return
+	}
+	tags := map[string]string{
+		"device_id":    deviceID,
+		"os":           stringAttr(attrs, "os.type"),
+		"manufacturer": stringAttr(attrs, "device.manufacturer"),
+		"model":        stringAttr(attrs, "device.model.name"),
+	}
+	static := map[string]any{}
+	for _, kv := range attrs {
+		key := kv.GetKey()
+		if field, ok := deviceStringFields[key]; ok {
+			if v := kv.GetValue().GetStringValue(); v != "" {
+				static[field] = v
+			}
+			continue
+		}
+		if key == "kretslopp.os.install_time" {
+			if v, ok := intValue(kv.GetValue()); ok {
+				static["os_install_time"] = v
+			}
+			continue
+		}
+		if len(key) > len(labelPrefix) && key[:len(labelPrefix)] == labelPrefix {
+			name := key[len(labelPrefix):]
+			value := kv.GetValue().GetStringValue()
+			switch {
+			case !labelKey.MatchString(name) || reservedTags[name]:
+				out.reject(0, "label %q ignored: labels are lower-case [a-z0-9_] and not a reserved tag", name)
+			case value != "":
+				tags[name] = value
+			}
+		}
+	}
+
+	devices := map[int64]map[string]any{}
+	batteries := map[batteryKey]map[string]any{}
+	batteryTags := map[string]map[string]any{} // static string fields per battery
+
+	for _, sm := range rm.GetScopeMetrics() {
+		for _, m := range sm.GetMetrics() {
+			points, ok := numberPoints(m)
+			if !ok {
+				out.Ignored += countMetricPoints(m)
+				continue
+			}
+			devSpec, isDevice := deviceFields[m.GetName()]
+			batSpec, isBattery := batteryFields[m.GetName()]
+			if !isDevice && !isBattery {
+				out.Ignored += len(points)
+				continue
+			}
+			for _, dp := range points {
+				ts := int64(dp.GetTimeUnixNano())
+				value, ok := number(dp)
+				switch {
+				case ts <= 0:
+					out.reject(1, "%s: data point without time_unix_nano", m.GetName())
+					continue
+				case time.Unix(0, ts).After(now.Add(maxFuture)):
+					out.reject(1, "%s: timestamp %s is in the future", m.GetName(), time.Unix(0, ts).UTC().Format(time.RFC3339))
+					continue
+				case !ok:
+					out.reject(1, "%s: value is not a finite number", m.GetName())
+					continue
+				}
+				if isDevice {
+					if m.GetName() == "system.filesystem.limit" {
+						if mp := stringAttr(dp.GetAttributes(), "system.filesystem.mountpoint"); mp != "" && mp != "/" && mp != `C:\` && mp != "C:" {
+							out.Ignored++
+							continue
+						}
+					}
+					fields := devices[ts]
+					if fields == nil {
+						fields = map[string]any{}
+						devices[ts] = fields
+					}
+					fields[devSpec.field] = typed(value, devSpec.integer)
+					out.Accepted++
+					continue
+				}
+				batteryID := stringAttr(dp.GetAttributes(), "hw.id")
+				if batteryID == "" {
+					out.reject(1, "%s: data point without hw.id", m.GetName())
+					continue
+				}
+				if m.GetName() == "kretslopp.battery.cycle_count" && value <= 0 {
+					// 0 means the firmware does not count: unknown, not new.
+					out.Ignored++
+					continue
+				}
+				key := batteryKey{batteryID, ts}
+				fields := batteries[key]
+				if fields == nil {
+					fields = map[string]any{}
+					batteries[key] = fields
+				}
+				fields[batSpec.field] = typed(value*batSpec.scale, batSpec.integer)
+				if batteryTags[batteryID] == nil {
+					batteryTags[batteryID] = map[string]any{}
+				}
+				for _, kv := range dp.GetAttributes() {
+					if field, ok := batteryStringFields[kv.GetKey()]; ok {
+						if v := kv.GetValue().GetStringValue(); v != "" {
+							if field == "state" {
+								fields[field] = v
+							} else {
+								batteryTags[batteryID][field] = v
+							}
+						}
+					}
+				}
+				out.Accepted++
+			}
+		}
+	}
+
+	// A report with attributes but no device metric still says the device
+	// was seen; its identity is stored at the newest battery timestamp.
+	if len(devices) == 0 && len(batteries) > 0 {
+		var newest int64
+		for k := range batteries {
+			newest = max(newest, k.ts)
+		}
+		devices[newest] = map[string]any{}
+	}
+	for ts, fields := range devices {
+		for k, v := range static {
+			fields[k] = v
+		}
+		if len(fields) == 0 {
+			continue
+		}
+		t := time.Unix(0, ts).UTC()
+		out.Points = append(out.Points,
+			influx.Point{Measurement: MeasurementDevice, Tags: tags, Fields: fields, Time: t},
+			influx.Point{Measurement: MeasurementDeviceDaily, Tags: tags, Fields: withLastSeen(fields, t), Time: day(t)},
+		)
+	}
+	for key, fields := range batteries {
+		for k, v := range batteryTags[key.id] {
+			fields[k] = v
+		}
+		design, okD := fields["design_wh"].(float64)
+		full, okF := fields["full_wh"].(float64)
+		if okD && okF && design > 0 {
+			fields["health_pct"] = full / design * 100
+		}
+		btags := map[string]string{"device_id": deviceID, "battery": key.id}
+		t := time.Unix(0, key.ts).UTC()
+		out.Points = append(out.Points,
+			influx.Point{Measurement: MeasurementBattery, Tags: btags, Fields: fields, Time: t},
+			influx.Point{Measurement: MeasurementBatteryDaily, Tags: btags, Fields: withLastSeen(fields, t), Time: day(t)},
+		)
+	}
+}
+
+func withLastSeen(fields map[string]any, t time.Time) map[string]any {
+	daily := make(map[string]any, len(fields)+1)
+	for k, v := range fields {
+		daily[k] = v
+	}
+	daily["last_seen"] = t.Unix()
+	return daily
+}
+
+func day(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func typed(v float64, integer bool) any {
+	if integer {
+		return int64(math.Round(v))
+	}
+	return v
+}
+
+func numberPoints(m *metricpb.Metric) ([]*metricpb.NumberDataPoint, bool) {
+	switch d := m.GetData().(type) {
+	case *metricpb.Metric_Gauge:
+		return d.Gauge.GetDataPoints(), true
+	case *metricpb.Metric_Sum:
+		return d.Sum.GetDataPoints(), true
+	}
+	return nil, false
+}
+
+func number(dp *metricpb.NumberDataPoint) (float64, bool) {
+	var v float64
+	switch x := dp.GetValue().(type) {
+	case *metricpb.NumberDataPoint_AsDouble:
+		v = x.AsDouble
+	case *metricpb.NumberDataPoint_AsInt:
+		v = float64(x.AsInt)
+	default:
+		return 0, false
+	}
+	return v, !math.IsNaN(v) && !math.IsInf(v, 0)
+}
+
+func intValue(v *commonpb.AnyValue) (int64, bool) {
+	switch x := v.GetValue().(type) {
+	case *commonpb.AnyValue_IntValue:
+		return x.IntValue, true
+	case *commonpb.AnyValue_DoubleValue:
+		if !math.IsNaN(x.DoubleValue) && !math.IsInf(x.DoubleValue, 0) {
+			return int64(x.DoubleValue), true
+		}
+	}
+	return 0, false
+}
+
+func stringAttr(attrs []*commonpb.KeyValue, key string) string {
+	for _, kv := range attrs {
+		if kv.GetKey() == key {
+			return kv.GetValue().GetStringValue()
+		}
+	}
+	return ""
+}
+
+func countPoints(rm *metricpb.ResourceMetrics) int {
+	n := 0
+	for _, sm := range rm.GetScopeMetrics() {
+		for _, m := range sm.GetMetrics() {
+			n += countMetricPoints(m)
+		}
+	}
+	return n
+}
+
+func countMetricPoints(m *metricpb.Metric) int {
+	switch d := m.GetData().(type) {
+	case *metricpb.Metric_Gauge:
+		return len(d.Gauge.GetDataPoints())
+	case *metricpb.Metric_Sum:
+		return len(d.Sum.GetDataPoints())
+	case *metricpb.Metric_Histogram:
+		return len(d.Histogram.GetDataPoints())
+	case *metricpb.Metric_ExponentialHistogram:
+		return len(d.ExponentialHistogram.GetDataPoints())
+	case *metricpb.Metric_Summary:
+		return len(d.Summary.GetDataPoints())
+	}
+	return 0
+}

@@ -1,0 +1,198 @@
+// Package server assembles the collector's HTTP server: the OTLP receiver,
+// health and readiness probes and the Prometheus endpoint for the
+// collector's own metrics, over HTTP or TLS.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	promclient "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/kretslopp/kretslopp/collector/internal/config"
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
+	"github.com/kretslopp/kretslopp/collector/internal/ingest"
+)
+
+// writeWorkers is how many InfluxDB writes run at once; a few overlap the
+// network round trip with InfluxDB's own work.
+const writeWorkers = 4
+
+// tokenReloadInterval is how often the token files are checked for change.
+const tokenReloadInterval = 5 * time.Second
+
+// Server is a configured collector HTTP server.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	influx   *influx.Client
+	tokens   *ingest.Tokens
+	batcher  *ingest.Batcher
+	mux      *http.ServeMux
+	provider *sdkmetric.MeterProvider
+	// Meter is for other parts of the collector that report their health.
+	Meter metric.Meter
+
+	listener net.Listener
+}
+
+// New builds the server from a validated configuration.
+func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
+	client, err := influx.New(cfg.Influx, logger)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := ingest.NewTokens(cfg.AgentTokensFile, logger)
+	if err != nil {
+		return nil, err
+	}
+	if tokens.Count() == 0 {
+		logger.Warn("no agent tokens configured: every ingest request will be refused", "agent_tokens_file", cfg.AgentTokensFile)
+	}
+	registry := promclient.NewRegistry()
+	registry.MustRegister(promclient.NewGoCollector(), promclient.NewProcessCollector(promclient.ProcessCollectorOpts{}))
+	exporter, err := otelprom.New(otelprom.WithRegisterer(registry))
+	if err != nil {
+		return nil, fmt.Errorf("prometheus exporter: %w", err)
+	}
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))
+	meter := provider.Meter("github.com/kretslopp/kretslopp/collector")
+	metrics, err := ingest.NewMetrics(meter)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	batcher := ingest.NewBatcher(client, cfg.Ingest.BatchLines, writeWorkers, cfg.Ingest.WriteTimeout, logger, metrics.ObserveWrite)
+	s := &Server{
+		cfg: cfg, log: logger, influx: client, tokens: tokens, batcher: batcher,
+		mux: http.NewServeMux(), provider: provider, Meter: meter,
+	}
+	s.mux.Handle(ingest.Path, &ingest.Handler{
+		Tokens:       tokens,
+		Batcher:      batcher,
+		Metrics:      metrics,
+		Log:          logger,
+		MaxBodyBytes: cfg.Ingest.MaxBodyBytes,
+		WriteTimeout: cfg.Ingest.WriteTimeout,
+		RetryAfter:   cfg.Ingest.RetryAfter,
+	})
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	return s, nil
+}
+
+// Handle adds a handler (the read API, for example) to the server's mux.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// Influx returns the server's InfluxDB client.
+func (s *Server) Influx() *influx.Client { return s.influx }
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.influx.Ping(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = fmt.Fprintf(w, "influxdb unreachable: %v\n", err)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// Listen binds the configured address; Addr then tells the real port.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.cfg.Listen, err)
+	}
+	s.listener = ln
+	return nil
+}
+
+// Addr is the bound address, after Listen.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Serve serves until ctx ends, then shuts down gracefully: requests in
+// flight finish (and their writes with them) before the writer stops.
+func (s *Server) Serve(ctx context.Context) error {
+	if s.listener == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      s.cfg.Ingest.WriteTimeout + 30*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	tlsOn := s.cfg.TLS.CertFile != ""
+	if tlsOn {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLS.CertFile, s.cfg.TLS.KeyFile)
+		if err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	go s.reloadTokens(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		var err error
+		if tlsOn {
+			err = srv.ServeTLS(s.listener, "", "")
+		} else {
+			err = srv.Serve(s.listener)
+		}
+		errc <- err
+	}()
+	s.log.Info("collector serving", "addr", s.Addr(), "tls", tlsOn, "influx", s.cfg.Influx.URL, "bucket", s.cfg.Influx.Bucket)
+	select {
+	case err := <-errc:
+		s.close()
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.Ingest.WriteTimeout+5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	s.close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (s *Server) close() {
+	s.batcher.Close()
+	s.influx.Close()
+	_ = s.provider.Shutdown(context.Background())
+}
+
+func (s *Server) reloadTokens(ctx context.Context) {
+	t := time.NewTicker(tokenReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.tokens.Reload(); err != nil {
+				s.log.Error("agent tokens file not reloaded; the previous tokens stay in force", "err", err)
+			}
+		}
+	}
+}
