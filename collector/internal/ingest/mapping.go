@@ -92,12 +92,12 @@ var deviceStringFields = map[string]string{
 
 // Battery data point attributes stored as battery string fields.
 var batteryStringFields = map[string]string{
-	"hw.vendor":                         "vendor",
-	"hw.model":                          "battery_model",
-	"hw.battery.chemistry":              "chemistry",
-	"hw.serial_number":                  "battery_serial",
+	"hw.vendor":                          "vendor",
+	"hw.model":                           "battery_model",
+	"hw.battery.chemistry":               "chemistry",
+	"hw.serial_number":                   "battery_serial",
 	"kretslopp.battery.manufacture_date": "manufacture_date",
-	"hw.battery.state":                  "state",
+	"hw.battery.state":                   "state",
 }
 
 type batteryKey struct {
