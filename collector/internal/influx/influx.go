@@ -25,6 +25,7 @@ import (
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 	"github.com/influxdata/influxdb-client-go/v2/api"
+	influxhttp "github.com/influxdata/influxdb-client-go/v2/api/http"
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
 )
 
@@ -304,4 +305,15 @@ func (c *Client) Query(ctx context.Context, influxql string) ([]Series, error) {
 		out = append(out, r.Series...)
 	}
 	return out, nil
+}
+
+// IsRejected reports whether err means InfluxDB refused the data itself
+// (400 or 422: a field type conflict, a malformed line), which no retry
+// will mend, as opposed to InfluxDB being unreachable or overloaded.
+func IsRejected(err error) bool {
+	var herr *influxhttp.Error
+	if errors.As(err, &herr) {
+		return herr.StatusCode == http.StatusBadRequest || herr.StatusCode == http.StatusUnprocessableEntity
+	}
+	return false
 }
