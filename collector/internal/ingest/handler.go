@@ -200,9 +200,11 @@ func (h *Handler) fail(w http.ResponseWriter, enc Encoding, status int, msg stri
 		body = protowire.AppendTag(body, 2, protowire.BytesType)
 		body = protowire.AppendString(body, msg)
 	}
-	if status >= 500 {
-		h.Log.Warn("ingest request failed", "status", status, "msg", msg)
+	if status == http.StatusInternalServerError {
+		h.Log.Error("ingest request failed", "status", status, "msg", msg)
 	} else {
+		// Refusals and 503s during an outage are counted in /metrics; one
+		// log line each would flood the log at fleet scale.
 		h.Log.Debug("ingest request refused", "status", status, "msg", msg)
 	}
 	w.Header().Set("Content-Type", enc.ContentType())
