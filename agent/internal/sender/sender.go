@@ -1,0 +1,277 @@
+// Package sender posts spooled OTLP batches to the collector (or any
+// OTLP/HTTP receiver): protobuf, gzip, bearer token, TLS with an optional
+// private CA. Deliver drains the spool oldest first and deletes a batch only
+// after a 2xx; Backoff spaces out the retries.
+package sender
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kretslopp/kretslopp/agent/internal/spool"
+)
+
+// MetricsPath is the OTLP/HTTP metrics path.
+const MetricsPath = "/v1/metrics"
+
+// Options configure a Sender.
+type Options struct {
+	// URL is the receiver base URL or the full /v1/metrics URL.
+	URL       string
+	Token     string
+	CAFile    string
+	UserAgent string
+	Timeout   time.Duration
+	// Client overrides the HTTP client (tests).
+	Client *http.Client
+}
+
+// Sender posts batches.
+type Sender struct {
+	url    string
+	token  string
+	ua     string
+	client *http.Client
+}
+
+// MetricsURL returns the full metrics URL for a base or full URL.
+func MetricsURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("collector url %q: want http(s)://host[:port][/v1/metrics]", raw)
+	}
+	if !strings.HasSuffix(u.Path, MetricsPath) {
+		u.Path = strings.TrimRight(u.Path, "/") + MetricsPath
+	}
+	return u.String(), nil
+}
+
+// New returns a Sender.
+func New(opts Options) (*Sender, error) {
+	u, err := MetricsURL(opts.URL)
+	if err != nil {
+		return nil, err
+	}
+	client := opts.Client
+	if client == nil {
+		tlsConf, err := TLSConfig(opts.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		timeout := opts.Timeout
+		if timeout == 0 {
+			timeout = 30 * time.Second
+		}
+		client = &http.Client{
+			Timeout: timeout,
+			Transport: &http.Transport{
+				Proxy:               http.ProxyFromEnvironment,
+				TLSClientConfig:     tlsConf,
+				TLSHandshakeTimeout: 10 * time.Second,
+				MaxIdleConns:        1,
+				IdleConnTimeout:     90 * time.Second,
+				ForceAttemptHTTP2:   true,
+			},
+		}
+	}
+	return &Sender{url: u, token: opts.Token, ua: opts.UserAgent, client: client}, nil
+}
+
+// TLSConfig trusts the system roots plus SSL_CERT_FILE (honoured on every
+// OS, not only where Go reads it) and caFile.
+func TLSConfig(caFile string) (*tls.Config, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	for _, f := range []string{os.Getenv("SSL_CERT_FILE"), caFile} {
+		if f == "" {
+			continue
+		}
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read CA file: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s: no PEM certificate", f)
+		}
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
+// StatusError is a non-2xx answer.
+type StatusError struct {
+	Code       int
+	RetryAfter time.Duration
+	Body       string
+}
+
+func (e *StatusError) Error() string {
+	s := fmt.Sprintf("collector answered %d", e.Code)
+	if e.Body != "" {
+		s += ": " + e.Body
+	}
+	return s
+}
+
+// Permanent reports whether the batch itself was refused (400, 413), so
+// that resending it can never succeed.
+func (e *StatusError) Permanent() bool {
+	return e.Code == http.StatusBadRequest || e.Code == http.StatusRequestEntityTooLarge
+}
+
+// Send posts one gzip-compressed protobuf body.
+func (s *Sender) Send(ctx context.Context, gzBody []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(gzBody))
+	if err != nil {
+		return fmt.Errorf("new request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("Content-Encoding", "gzip")
+	if s.ua != "" {
+		req.Header.Set("User-Agent", s.ua)
+	}
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("post %s: %w", s.url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	se := &StatusError{Code: resp.StatusCode, RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/") || strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		se.Body = strings.TrimSpace(string(body))
+		if len(se.Body) > 200 {
+			se.Body = se.Body[:200]
+		}
+	}
+	return se
+}
+
+// ParseRetryAfter reads delay-seconds or an HTTP date; 0 when absent.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 0 {
+			return 0
+		}
+		return time.Duration(min(n, 24*3600)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return min(d, 24*time.Hour)
+		}
+	}
+	return 0
+}
+
+// Gzip compresses an encoded request for the spool and the wire.
+func Gzip(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+// Queue is what Deliver needs from the spool.
+type Queue interface {
+	Oldest() (spool.Item, bool, error)
+	Ack(seq uint64, at time.Time) error
+	Reject(seq uint64, at time.Time) error
+	RecordError(at time.Time, msg string) error
+}
+
+// Deliver sends queued batches oldest first until the queue is empty or a
+// send fails. A 2xx deletes the batch; 400 and 413 drop it as undeliverable
+// (counted as dropped); anything else keeps it and returns the error.
+func Deliver(ctx context.Context, s *Sender, q Queue, log *slog.Logger) (sent int, err error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return sent, err
+		}
+		it, ok, err := q.Oldest()
+		if err != nil {
+			return sent, err
+		}
+		if !ok {
+			return sent, nil
+		}
+		err = s.Send(ctx, it.Payload)
+		now := time.Now()
+		var se *StatusError
+		switch {
+		case err == nil:
+			if err := q.Ack(it.Seq, now); err != nil {
+				return sent, err
+			}
+			sent++
+		case errors.As(err, &se) && se.Permanent():
+			log.WarnContext(ctx, "collector refused a batch; dropping it", "status", se.Code, "batch_time", it.Created)
+			_ = q.RecordError(now, err.Error())
+			if err := q.Reject(it.Seq, now); err != nil {
+				return sent, err
+			}
+		default:
+			if ctx.Err() == nil {
+				_ = q.RecordError(now, err.Error())
+			}
+			return sent, err
+		}
+	}
+}
+
+// Backoff computes exponential delays with full jitter between Min and Max,
+// stretched to honour a receiver's Retry-After.
+type Backoff struct {
+	Min, Max time.Duration
+	attempt  int
+}
+
+// NewBackoff caps retries at the report interval (at least 1 s, at most
+// 5 min), so that at small intervals a collector back after a short outage
+// is reached within a minute.
+func NewBackoff(interval time.Duration) *Backoff {
+	return &Backoff{Min: time.Second, Max: min(max(interval, time.Second), 5*time.Minute)}
+}
+
+// Next returns the delay before the next try after err.
+func (b *Backoff) Next(err error) time.Duration {
+	b.attempt++
+	d := b.Min << min(b.attempt-1, 20)
+	if d > b.Max || d <= 0 {
+		d = b.Max
+	}
+	// Full jitter in [d/2, d].
+	d = d/2 + rand.N(d/2+1)
+	var se *StatusError
+	if errors.As(err, &se) && se.RetryAfter > d {
+		d = min(se.RetryAfter, time.Hour)
+	}
+	return d
+}
+
+// Reset starts over after a success.
+func (b *Backoff) Reset() { b.attempt = 0 }
