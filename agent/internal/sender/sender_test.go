@@ -1,0 +1,409 @@
+package sender_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/kretslopp/kretslopp/agent/internal/inventory"
+	"github.com/kretslopp/kretslopp/agent/internal/report"
+	"github.com/kretslopp/kretslopp/agent/internal/sender"
+	"github.com/kretslopp/kretslopp/agent/internal/spool"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// collector is a fake OTLP receiver that decodes each request with the
+// official OTLP protobuf types and answers from a script.
+type collector struct {
+	mu       sync.Mutex
+	answers  []int // status codes to answer in order; 200 afterwards
+	retry    string
+	requests []*colmetrics.ExportMetricsServiceRequest
+	times    []time.Time
+	headers  []http.Header
+}
+
+func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.times = append(c.times, time.Now())
+	c.headers = append(c.headers, r.Header.Clone())
+	if r.URL.Path != "/v1/metrics" || r.Method != http.MethodPost {
+		http.Error(w, "not found", 404)
+		return
+	}
+	code := 200
+	if len(c.answers) > 0 {
+		code, c.answers = c.answers[0], c.answers[1:]
+	}
+	if code != 200 {
+		if c.retry != "" {
+			w.Header().Set("Retry-After", c.retry)
+		}
+		http.Error(w, "try later", code)
+		return
+	}
+	zr, err := gzip.NewReader(r.Body)
+	if err != nil {
+		http.Error(w, "not gzip", 400)
+		return
+	}
+	body, _ := io.ReadAll(zr)
+	var req colmetrics.ExportMetricsServiceRequest
+	if err := proto.Unmarshal(body, &req); err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
+	c.requests = append(c.requests, &req)
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	out, _ := proto.Marshal(&colmetrics.ExportMetricsServiceResponse{})
+	w.Write(out)
+}
+
+func snapshot(at time.Time, host string) inventory.Snapshot {
+	f := func(v float64) *float64 { return &v }
+	cc := int64(212)
+	return inventory.Snapshot{
+		Time: at,
+		Device: inventory.Device{
+			ID: "3d1219c7-c4c5-404a-aa1f-6d2a48adfda4", Hostname: host, OS: "linux", OSVersion: "12.5",
+			OSDescription: "debian 12.5", Arch: "amd64", Manufacturer: "LENOVO", Model: "ThinkPad T14 Gen 2i",
+			Serial: "PF2ABCDE", FirmwareDate: "2021-03-15", OSInstallTime: 1680000000, MemoryBytes: 16 << 30,
+			DiskBytes: 512 << 30, DiskMount: "/", UptimeS: 3600, BootTime: at.Unix() - 3600, AgentVersion: "1.0.0",
+		},
+		Batteries: []inventory.Battery{{
+			Name: "BAT0", CycleCount: &cc, DesignWh: f(50), FullWh: f(43.21), HealthPct: f(86.42), ChargePct: f(72),
+			State: "discharging", VoltageV: f(12.043), Vendor: "Celxpert", Model: "5B10W51867", Chemistry: "Li-poly",
+			Serial: "2419", ManufactureDate: "2021-02-01",
+		}},
+		Labels: map[string]string{"site": "Rinkeby skola", "department": "utbildning"},
+	}
+}
+
+func newSpool(t *testing.T) *spool.Spool {
+	t.Helper()
+	sp, err := spool.Open(spool.Options{Dir: t.TempDir(), MaxBytes: 1 << 20, MaxAge: 30 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sp.Close() })
+	return sp
+}
+
+func enqueue(t *testing.T, sp *spool.Spool, s inventory.Snapshot, dropped uint64) {
+	t.Helper()
+	if _, err := sp.Append(sender.Gzip(report.Build(s, dropped).Marshal()), s.Time, dropped); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func depth(t *testing.T, sp *spool.Spool) int {
+	st, err := sp.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Depth
+}
+
+// schemaNames reads the backticked names in the first column of the two
+// tables in docs/schema.md.
+func schemaNames(t *testing.T) (attrs, metrics []string) {
+	data, err := os.ReadFile("../../../docs/schema.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := ""
+	row := regexp.MustCompile("^\\| `([^`]+)` \\|")
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "## ") {
+			section = line
+		}
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		switch {
+		case strings.Contains(section, "resource attributes"):
+			attrs = append(attrs, m[1])
+		case strings.Contains(section, "metrics"):
+			metrics = append(metrics, m[1])
+		}
+	}
+	if len(attrs) < 10 || len(metrics) < 8 {
+		t.Fatalf("schema.md parsed to %d attributes, %d metrics", len(attrs), len(metrics))
+	}
+	return attrs, metrics
+}
+
+func TestDeliverEverySchemaNameOldestFirstWithOriginalTimestamps(t *testing.T) {
+	col := &collector{}
+	srv := httptest.NewServer(col)
+	defer srv.Close()
+	snd, err := sender.New(sender.Options{URL: srv.URL, Token: "s3cret", UserAgent: "kretslopp-agent/test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := newSpool(t)
+	week := time.Now().Add(-7 * 24 * time.Hour).Truncate(time.Hour).Add(123456789)
+	for d := range 7 { // a week offline
+		enqueue(t, sp, snapshot(week.Add(time.Duration(d)*24*time.Hour), "host"), uint64(d))
+	}
+	n, err := sender.Deliver(context.Background(), snd, sp, quiet)
+	if err != nil || n != 7 {
+		t.Fatalf("delivered %d, %v", n, err)
+	}
+	if depth(t, sp) != 0 {
+		t.Fatal("2xx must delete the batches")
+	}
+	h := col.headers[0]
+	if h.Get("Content-Type") != "application/x-protobuf" || h.Get("Content-Encoding") != "gzip" ||
+		h.Get("Authorization") != "Bearer s3cret" || h.Get("User-Agent") != "kretslopp-agent/test" {
+		t.Errorf("headers %v", h)
+	}
+	for d, req := range col.requests {
+		want := uint64(week.Add(time.Duration(d) * 24 * time.Hour).UnixNano())
+		for _, m := range req.ResourceMetrics[0].ScopeMetrics[0].Metrics {
+			for _, p := range m.GetGauge().DataPoints {
+				if p.TimeUnixNano != want {
+					t.Fatalf("request %d %s: time %d, want %d (oldest first, original time)", d, m.Name, p.TimeUnixNano, want)
+				}
+			}
+			if m.Name == "kretslopp.agent.spool.dropped" && m.GetGauge().DataPoints[0].GetAsInt() != int64(d) {
+				t.Errorf("request %d: dropped %d", d, m.GetGauge().DataPoints[0].GetAsInt())
+			}
+		}
+	}
+
+	// Every name of docs/schema.md is in the request.
+	req := col.requests[0]
+	rm := req.ResourceMetrics[0]
+	res := map[string]*commonpb.AnyValue{}
+	for _, kv := range rm.Resource.Attributes {
+		res[kv.Key] = kv.Value
+	}
+	attrs, metrics := schemaNames(t)
+	for _, a := range attrs {
+		if strings.Contains(a, "<key>") {
+			a = strings.ReplaceAll(a, "<key>", "site")
+		}
+		if _, ok := res[a]; !ok {
+			t.Errorf("resource attribute %s missing", a)
+		}
+	}
+	if res["kretslopp.label.site"].GetStringValue() != "Rinkeby skola" || res["host.id"].GetStringValue() != "3d1219c7-c4c5-404a-aa1f-6d2a48adfda4" ||
+		res["kretslopp.os.install_time"].GetIntValue() != 1680000000 || res["service.name"].GetStringValue() != "kretslopp-agent" {
+		t.Errorf("resource values: %v", res)
+	}
+	got := map[string]*struct {
+		unit   string
+		points int
+		attrs  map[string]string
+		val    float64
+	}{}
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		g := &struct {
+			unit   string
+			points int
+			attrs  map[string]string
+			val    float64
+		}{unit: m.Unit, points: len(m.GetGauge().DataPoints), attrs: map[string]string{}}
+		p := m.GetGauge().DataPoints[0]
+		g.val = p.GetAsDouble() + float64(p.GetAsInt())
+		for _, kv := range p.Attributes {
+			g.attrs[kv.Key] = kv.Value.GetStringValue()
+		}
+		got[m.Name] = g
+	}
+	for _, name := range metrics {
+		if got[name] == nil {
+			t.Errorf("metric %s missing", name)
+		}
+	}
+	checks := map[string]float64{
+		"system.uptime": 3600, "kretslopp.system.boot_time": float64(week.Unix() - 3600), "system.memory.limit": 16 << 30,
+		"system.filesystem.limit": 512 << 30, "hw.battery.charge": 0.72, "kretslopp.battery.cycle_count": 212,
+		"kretslopp.battery.design_energy": 50, "kretslopp.battery.full_energy": 43.21, "kretslopp.battery.voltage": 12.043,
+	}
+	for name, want := range checks {
+		if g := got[name]; g == nil || g.val != want {
+			t.Errorf("%s = %+v, want %v", name, g, want)
+		}
+	}
+	bat := got["kretslopp.battery.full_energy"].attrs
+	for k, v := range map[string]string{"hw.id": "BAT0", "hw.vendor": "Celxpert", "hw.model": "5B10W51867", "hw.battery.chemistry": "Li-poly",
+		"hw.serial_number": "2419", "kretslopp.battery.manufacture_date": "2021-02-01"} {
+		if bat[k] != v {
+			t.Errorf("battery attribute %s = %q, want %q", k, bat[k], v)
+		}
+	}
+	if got["hw.battery.charge"].attrs["hw.battery.state"] != "discharging" || got["system.filesystem.limit"].attrs["system.filesystem.mountpoint"] != "/" {
+		t.Errorf("point attributes: %+v %+v", got["hw.battery.charge"].attrs, got["system.filesystem.limit"].attrs)
+	}
+	if got["kretslopp.battery.design_energy"].unit != "Wh" || got["system.uptime"].unit != "s" {
+		t.Error("units")
+	}
+}
+
+func TestUnknownCycleCountIsAbsent(t *testing.T) {
+	s := snapshot(time.Now(), "h")
+	s.Batteries[0].CycleCount = nil
+	var req colmetrics.ExportMetricsServiceRequest
+	if err := proto.Unmarshal(report.Build(s, 0).Marshal(), &req); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range req.ResourceMetrics[0].ScopeMetrics[0].Metrics {
+		if m.Name == "kretslopp.battery.cycle_count" {
+			t.Fatal("unknown cycle count must not be sent as a value")
+		}
+	}
+}
+
+func TestFailuresKeepTheBatch(t *testing.T) {
+	for _, code := range []int{500, 503, 429, 401} {
+		col := &collector{answers: []int{code}}
+		srv := httptest.NewServer(col)
+		snd, _ := sender.New(sender.Options{URL: srv.URL + "/v1/metrics"})
+		sp := newSpool(t)
+		enqueue(t, sp, snapshot(time.Now(), "a"), 0)
+		enqueue(t, sp, snapshot(time.Now(), "b"), 0)
+		_, err := sender.Deliver(context.Background(), snd, sp, quiet)
+		var se *sender.StatusError
+		if !errors.As(err, &se) || se.Code != code {
+			t.Fatalf("%d: err %v", code, err)
+		}
+		if depth(t, sp) != 2 {
+			t.Fatalf("%d: batch lost", code)
+		}
+		st, _ := sp.Stats()
+		if !strings.Contains(st.LastError, "answered") {
+			t.Errorf("last error %q", st.LastError)
+		}
+		// The collector is back: the same batches go, oldest first.
+		n, err := sender.Deliver(context.Background(), snd, sp, quiet)
+		if err != nil || n != 2 || depth(t, sp) != 0 {
+			t.Fatalf("%d: retry delivered %d, %v", code, n, err)
+		}
+		if col.requests[0].ResourceMetrics[0].Resource.Attributes[0].Key == "" || hostOf(col.requests[0]) != "a" || hostOf(col.requests[1]) != "b" {
+			t.Error("not oldest first")
+		}
+		srv.Close()
+	}
+}
+
+func hostOf(req *colmetrics.ExportMetricsServiceRequest) string {
+	for _, kv := range req.ResourceMetrics[0].Resource.Attributes {
+		if kv.Key == "host.name" {
+			return kv.Value.GetStringValue()
+		}
+	}
+	return ""
+}
+
+func TestConnectionRefusedKeepsTheBatch(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	snd, _ := sender.New(sender.Options{URL: "http://" + addr})
+	sp := newSpool(t)
+	enqueue(t, sp, snapshot(time.Now(), "a"), 0)
+	if _, err := sender.Deliver(context.Background(), snd, sp, quiet); err == nil {
+		t.Fatal("want an error")
+	}
+	if depth(t, sp) != 1 {
+		t.Fatal("batch lost")
+	}
+}
+
+func TestPermanentRejectionDropsAndCounts(t *testing.T) {
+	col := &collector{answers: []int{400}}
+	srv := httptest.NewServer(col)
+	defer srv.Close()
+	snd, _ := sender.New(sender.Options{URL: srv.URL})
+	sp := newSpool(t)
+	enqueue(t, sp, snapshot(time.Now(), "bad"), 0)
+	enqueue(t, sp, snapshot(time.Now(), "good"), 0)
+	n, err := sender.Deliver(context.Background(), snd, sp, quiet)
+	if err != nil || n != 1 || depth(t, sp) != 0 {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if d, _ := sp.Dropped(); d != 1 {
+		t.Errorf("dropped %d, want 1", d)
+	}
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	col := &collector{answers: []int{503}, retry: "2"}
+	srv := httptest.NewServer(col)
+	defer srv.Close()
+	snd, _ := sender.New(sender.Options{URL: srv.URL})
+	sp := newSpool(t)
+	enqueue(t, sp, snapshot(time.Now(), "a"), 0)
+	bo := sender.NewBackoff(time.Second) // own backoff would be ≤ 1 s
+	_, err := sender.Deliver(context.Background(), snd, sp, quiet)
+	d := bo.Next(err)
+	if d != 2*time.Second {
+		t.Fatalf("delay %v, want the 2 s of Retry-After", d)
+	}
+	time.Sleep(d)
+	if _, err := sender.Deliver(context.Background(), snd, sp, quiet); err != nil {
+		t.Fatal(err)
+	}
+	if gap := col.times[1].Sub(col.times[0]); gap < 2*time.Second {
+		t.Errorf("retried after %v", gap)
+	}
+	if got := sender.ParseRetryAfter(time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat), time.Now()); got < 88*time.Second || got > 90*time.Second {
+		t.Errorf("HTTP-date Retry-After: %v", got)
+	}
+}
+
+func TestBackoffCappedAtInterval(t *testing.T) {
+	bo := sender.NewBackoff(10 * time.Second)
+	var last time.Duration
+	for range 30 {
+		last = bo.Next(errors.New("refused"))
+		if last > 10*time.Second || last < 500*time.Millisecond {
+			t.Fatalf("delay %v out of [0.5s, 10s]", last)
+		}
+	}
+	if last < 5*time.Second {
+		t.Errorf("after many failures the delay should be near the cap, got %v", last)
+	}
+	bo.Reset()
+	if d := bo.Next(errors.New("x")); d > time.Second {
+		t.Errorf("after reset: %v", d)
+	}
+	if sender.NewBackoff(15*time.Minute).Max != 5*time.Minute {
+		t.Error("cap at large intervals should be 5 min")
+	}
+}
+
+func TestGzipRoundTrip(t *testing.T) {
+	zr, err := gzip.NewReader(bytes.NewReader(sender.Gzip([]byte("hello"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(zr)
+	if string(b) != "hello" {
+		t.Fatal(string(b))
+	}
+}
