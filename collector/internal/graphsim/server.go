@@ -534,7 +534,11 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/download/")
 	s.mu.Lock()
 	d, ok := s.downloads[id]
-	delete(s.downloads, id)
+	for k, v := range s.downloads {
+		if time.Now().After(v.expires) {
+			delete(s.downloads, k)
+		}
+	}
 	s.mu.Unlock()
 	if !ok || time.Now().After(d.expires) {
 		w.WriteHeader(http.StatusNotFound)
