@@ -479,6 +479,9 @@ func (d *dailyDecoder) row(t *table) *RowError {
 			fields[c.spec.field] = v
 		}
 	}
+	if len(fields) == 0 {
+		return &RowError{File: t.file, Line: t.line, Msg: "has no values to store (every count is empty)"}
+	}
 	if d.spec.derive != nil {
 		d.spec.derive(fields)
 	}
