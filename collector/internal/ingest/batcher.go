@@ -62,50 +62,56 @@ func NewBatcher(w bodyWriter, maxLines, workers int, timeout time.Duration, logg
 }
 
 // Write commits the given points and returns once InfluxDB accepted them
-// all, or with the first error. A request larger than maxLines is split;
-// the parts are idempotent, so a partial failure only costs a resend.
-func (b *Batcher) Write(ctx context.Context, points []influx.Point) error {
-	var subs []*submission
-	var body []byte
-	lines := 0
-	flush := func() {
-		if lines > 0 {
-			subs = append(subs, &submission{body: body, lines: lines, done: make(chan error, 1)})
-			body, lines = nil, 0
-		}
-	}
-	for _, p := range points {
-		var err error
-		if body, err = p.AppendLine(body); err != nil {
-			return err
-		}
-		lines++
-		if lines == b.maxLines {
-			flush()
-		}
-	}
-	flush()
+// all, or with the first error. Points that line protocol cannot carry
+// (invalid UTF-8, for one) are left out and described in invalid, so that
+// one bad value does not make an agent resend its batch for ever. A
+// request larger than maxLines is split; the parts are idempotent, so a
+// partial failure only costs a resend.
+func (b *Batcher) Write(ctx context.Context, points []influx.Point) (invalid []error, err error) {
+	subs, invalid := encode(points, b.maxLines)
 	for _, s := range subs {
 		select {
 		case b.subs <- s:
 		case <-b.stop:
-			return ErrClosed
+			return invalid, ErrClosed
 		case <-ctx.Done():
-			return ctx.Err()
+			return invalid, ctx.Err()
 		}
 	}
-	var first error
 	for _, s := range subs {
 		select {
-		case err := <-s.done:
-			if err != nil && first == nil {
-				first = err
+		case werr := <-s.done:
+			if werr != nil && err == nil {
+				err = werr
 			}
 		case <-ctx.Done():
-			return ctx.Err()
+			return invalid, ctx.Err()
 		}
 	}
-	return first
+	return invalid, err
+}
+
+// encode turns points into submissions of at most maxLines lines.
+func encode(points []influx.Point, maxLines int) (subs []*submission, invalid []error) {
+	var body []byte
+	lines := 0
+	for _, p := range points {
+		next, err := p.AppendLine(body)
+		if err != nil {
+			invalid = append(invalid, err)
+			continue
+		}
+		body = next
+		lines++
+		if lines == maxLines {
+			subs = append(subs, &submission{body: body, lines: lines, done: make(chan error, 1)})
+			body, lines = nil, 0
+		}
+	}
+	if lines > 0 {
+		subs = append(subs, &submission{body: body, lines: lines, done: make(chan error, 1)})
+	}
+	return subs, invalid
 }
 
 func (b *Batcher) work() {

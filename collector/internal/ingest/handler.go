@@ -136,8 +136,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, enc *Encoding) (
 	mapped := Map(req, now())
 	if len(mapped.Points) > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), h.WriteTimeout)
-		err := h.Batcher.Write(ctx, mapped.Points)
+		invalid, err := h.Batcher.Write(ctx, mapped.Points)
 		cancel()
+		for _, e := range invalid {
+			mapped.reject(1, "%v", e)
+		}
 		switch {
 		case err != nil && influx.IsRejected(err):
 			h.Log.Warn("influxdb refused a report's points", "points", len(mapped.Points), "err", err)
