@@ -315,6 +315,9 @@ func ParseDuration(s string) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bad duration %q: %w", s, err)
 	}
+	if d < 0 {
+		return 0, fmt.Errorf("bad duration %q: negative", s)
+	}
 	return d, nil
 }
 

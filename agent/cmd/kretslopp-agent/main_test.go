@@ -1,0 +1,213 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildAgent builds the real binary once per test run.
+var buildAgent = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "kretslopp-agent-test")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "kretslopp-agent")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", &exec.ExitError{Stderr: out}
+	}
+	return bin, nil
+})
+
+func agentBin(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin, err := buildAgent()
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	return bin
+}
+
+// emptyConfig is an empty configuration file, so that the machine's own
+// /etc/kretslopp/agent.yaml never leaks into a test.
+func emptyConfig(t *testing.T) string {
+	p := filepath.Join(t.TempDir(), "agent.yaml")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func keys(m map[string]any) []string {
+	var k []string
+	for key := range m {
+		k = append(k, key)
+	}
+	sort.Strings(k)
+	return k
+}
+
+func TestCollectJSONFromFixture(t *testing.T) {
+	bin := agentBin(t)
+	root, _ := filepath.Abs("../../internal/inventory/testdata/sysfs/thinkpad-t480-two")
+	cmd := exec.Command(bin, "--config", emptyConfig(t), "collect", "--json")
+	cmd.Env = append(os.Environ(), "KRETSLOPP_SYSFS_ROOT="+root)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("collect: %v\n%s", err, stderr.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	dev, ok := got["device"].(map[string]any)
+	if !ok {
+		t.Fatalf("no device object: %s", out)
+	}
+	for _, k := range []string{"id", "hostname", "os", "os_version", "manufacturer", "model", "serial", "uptime_s", "boot_time"} {
+		if _, ok := dev[k]; !ok {
+			t.Errorf("device.%s missing (have %v)", k, keys(dev))
+		}
+	}
+	if dev["manufacturer"] != "LENOVO" || dev["model"] != "ThinkPad T480" || dev["serial"] != "R90ABCDE" || dev["firmware_date"] != "2018-11-27" {
+		t.Errorf("device from DMI: %v", dev)
+	}
+	if up, ok := dev["uptime_s"].(float64); !ok || up <= 0 {
+		t.Errorf("uptime_s %v", dev["uptime_s"])
+	}
+	if bt, ok := dev["boot_time"].(float64); !ok || bt < 1e9 {
+		t.Errorf("boot_time %v", dev["boot_time"])
+	}
+	bats, ok := got["batteries"].([]any)
+	if !ok || len(bats) != 2 {
+		t.Fatalf("batteries: %v", got["batteries"])
+	}
+	want := []map[string]any{
+		{"name": "BAT0", "cycle_count": 388.0, "design_wh": 24.04, "full_wh": 19.87, "health_pct": 82.65, "charge_pct": 98.0, "state": "not_charging"},
+		{"name": "BAT1", "cycle_count": nil, "design_wh": 71.98, "full_wh": 68.3, "health_pct": 94.89, "charge_pct": 100.0, "state": "full"},
+	}
+	for i, w := range want {
+		b := bats[i].(map[string]any)
+		for k, v := range w {
+			gv, present := b[k]
+			if !present || !reflect.DeepEqual(gv, v) {
+				t.Errorf("battery %d %s = %v (present %v), want %v", i, k, gv, present, v)
+			}
+		}
+	}
+}
+
+func TestCollectJSONNoBattery(t *testing.T) {
+	bin := agentBin(t)
+	root, _ := filepath.Abs("../../internal/inventory/testdata/sysfs/desktop-mouse")
+	cmd := exec.Command(bin, "--config", emptyConfig(t), "collect", "--json")
+	cmd.Env = append(os.Environ(), "KRETSLOPP_SYSFS_ROOT="+root)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte(`"batteries": []`)) {
+		t.Errorf("a mouse is not a battery; want an empty array:\n%s", out)
+	}
+}
+
+func TestRunReportsWithinTwoIntervalsAndStopsCleanly(t *testing.T) {
+	bin := agentBin(t)
+	got := make(chan http.Header, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+	}))
+	defer srv.Close()
+	spoolDir := t.TempDir()
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(tokenFile, []byte("file-token\n"), 0o600)
+	root, _ := filepath.Abs("../../internal/inventory/testdata/sysfs/thinkpad-t14-energy")
+	cmd := exec.Command(bin, "--config", emptyConfig(t), "run")
+	cmd.Env = append(os.Environ(), "KRETSLOPP_COLLECTOR_URL="+srv.URL, "KRETSLOPP_TOKEN_FILE="+tokenFile,
+		"KRETSLOPP_SPOOL_DIR="+spoolDir, "KRETSLOPP_INTERVAL=1s", "KRETSLOPP_SYSFS_ROOT="+root)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case h := <-got:
+		if h.Get("Authorization") != "Bearer file-token" {
+			t.Errorf("authorization %q", h.Get("Authorization"))
+		}
+		if d := time.Since(start); d > 2500*time.Millisecond {
+			t.Errorf("first report after %v, want within 2 s", d)
+		}
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("no report within 5 s\n%s", stderr.String())
+	}
+	// A second report means the first was acknowledged and deleted.
+	select {
+	case <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no second report\n%s", stderr.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("run did not stop cleanly: %v\n%s", err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "file-token") {
+		t.Error("the token was logged")
+	}
+	cmd2 := exec.Command(bin, "--config", emptyConfig(t), "spool", "--json")
+	cmd2.Env = append(os.Environ(), "KRETSLOPP_SPOOL_DIR="+spoolDir)
+	out, err := cmd2.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(out, &st); err != nil || st["last_success"] == nil {
+		t.Errorf("spool --json: %v %s", err, out)
+	}
+}
+
+func TestRunRefusesBadConfigListingEveryProblem(t *testing.T) {
+	bin := agentBin(t)
+	cfg := filepath.Join(t.TempDir(), "agent.yaml")
+	os.WriteFile(cfg, []byte("collector_url: ftp://x\ninterval: 10ms\nspool_dir: relative\n"), 0o600)
+	cmd := exec.Command(bin, "--config", cfg, "run")
+	cmd.Env = append(os.Environ(), "KRETSLOPP_TOKEN=", "KRETSLOPP_COLLECTOR_URL=")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		t.Fatalf("exit %v\n%s", err, out)
+	}
+	for _, want := range []string{"collector_url", "token", "interval", "spool_dir"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("problem %q not listed:\n%s", want, out)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := exec.Command(agentBin(t), "version").Output()
+	if err != nil || !bytes.HasPrefix(out, []byte("kretslopp-agent ")) {
+		t.Fatalf("%s %v", out, err)
+	}
+}
