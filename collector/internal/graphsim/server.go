@@ -414,7 +414,11 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "unauthorized_client", "AADSTS700016: Application with identifier '"+clientID+"' was not found.")
 		return
 	}
-	if !strings.HasSuffix(r.PostForm.Get("scope"), "/.default") {
+	hasDefault := false
+	for _, sc := range strings.Fields(r.PostForm.Get("scope")) {
+		hasDefault = hasDefault || strings.HasSuffix(sc, "/.default")
+	}
+	if !hasDefault {
 		tokenError(w, http.StatusBadRequest, "invalid_scope", "AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.")
 		return
 	}
