@@ -1,0 +1,266 @@
+// Command ingestload measures the collector's ingest path against a real
+// InfluxDB: simulated agents post realistic OTLP reports as fast as the
+// collector acknowledges them, then at a fixed 1,000 reports/s, and in the
+// same run the same points are written straight to InfluxDB as line
+// protocol in 5,000-line batches, the baseline the collector is compared to.
+// It prints the figures; `make bench` runs it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
+	"github.com/kretslopp/kretslopp/collector/internal/ingest"
+	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
+	"github.com/kretslopp/kretslopp/internal/influxserver"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "ingestload:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	reports := flag.Int("reports", 100000, "reports in the throughput phase")
+	devices := flag.Int("devices", 10000, "distinct simulated devices")
+	agents := flag.Int("agents", 64, "concurrent simulated agents")
+	rate := flag.Int("rate", 1000, "reports per second in the latency phase")
+	rateSeconds := flag.Int("rate-seconds", 10, "length of the latency phase")
+	collectorBin := flag.String("collector", "bin/kretslopp-collector", "collector binary")
+	flag.Parse()
+
+	ctx := context.Background()
+	srv, err := influxserver.Start(ctx, influxserver.Options{})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	for _, db := range []string{"direct", "collector"} {
+		if err := srv.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+			return err
+		}
+	}
+
+	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Hour)
+	reportAt := func(i int) ([]byte, []influx.Point) {
+		d := ingesttest.Laptop(i % *devices)
+		d.UptimeS = float64(i)
+		ts := start.Add(time.Duration(i/(*devices)) * time.Second).Add(time.Duration(i%1000) * time.Microsecond)
+		req := ingesttest.Request(d.ResourceMetrics(ts))
+		return ingesttest.Protobuf(req, true), ingest.Map(req, time.Now()).Points
+	}
+
+	fmt.Printf("preparing %d reports for %d devices…\n", *reports, *devices)
+	bodies := make([][]byte, *reports)
+	var lines [][]byte
+	var batch []byte
+	batchLines, totalPoints := 0, 0
+	for i := range bodies {
+		var points []influx.Point
+		bodies[i], points = reportAt(i)
+		for _, p := range points {
+			if batch, err = p.AppendLine(batch); err != nil {
+				return err
+			}
+			batchLines++
+			totalPoints++
+			if batchLines == influx.MaxLinesPerWrite {
+				lines, batch, batchLines = append(lines, batch), nil, 0
+			}
+		}
+	}
+	if batchLines > 0 {
+		lines = append(lines, batch)
+	}
+	pointsPerReport := float64(totalPoints) / float64(*reports)
+
+	// Baseline: the same points written directly, 4 writers like the collector.
+	direct, err := influx.New(influx.Config{URL: srv.URL, Bucket: "direct/autogen"}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var directErr atomic.Value
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(lines) {
+					return
+				}
+				if err := direct.WriteBody(ctx, lines[i], influx.MaxLinesPerWrite); err != nil {
+					directErr.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if e := directErr.Load(); e != nil {
+		return e.(error)
+	}
+	directDur := time.Since(t0)
+	directPointsPerSec := float64(totalPoints) / directDur.Seconds()
+
+	// The collector as a separate process, as in production.
+	dir, err := os.MkdirTemp("", "ingestload-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	token := "bench-token-0123456789abcdef"
+	if err := os.WriteFile(filepath.Join(dir, "tokens"), []byte(token+"\n"), 0o600); err != nil {
+		return err
+	}
+	port, err := influxserver.FreePort()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(*collectorBin, "serve")
+	cmd.Env = append(os.Environ(),
+		"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
+		"KRETSLOPP_INFLUX_URL="+srv.URL,
+		"KRETSLOPP_INFLUX_BUCKET=collector/autogen",
+		"KRETSLOPP_AGENT_TOKENS_FILE="+filepath.Join(dir, "tokens"),
+		"KRETSLOPP_LOG_LEVEL=warn",
+	)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := waitHealthy(url); err != nil {
+		return err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *agents}, Timeout: 30 * time.Second}
+	post := func(body []byte) (time.Duration, int, error) {
+		req, _ := http.NewRequest(http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-protobuf")
+		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("Authorization", "Bearer "+token)
+		t := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		resp.Body.Close()
+		return time.Since(t), resp.StatusCode, nil
+	}
+
+	// Throughput: every agent posts as soon as its last report was acked.
+	next.Store(0)
+	latencies := make([]time.Duration, len(bodies))
+	var failures atomic.Int64
+	t0 = time.Now()
+	for range *agents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(bodies) {
+					return
+				}
+				d, status, err := post(bodies[i])
+				if err != nil || status != http.StatusOK {
+					failures.Add(1)
+				}
+				latencies[i] = d
+			}
+		}()
+	}
+	wg.Wait()
+	collectorDur := time.Since(t0)
+	reportsPerSec := float64(len(bodies)) / collectorDur.Seconds()
+	collectorPointsPerSec := reportsPerSec * pointsPerReport
+
+	// Latency at a fixed rate: reuse the first bodies (rewrites overwrite).
+	n := *rate * *rateSeconds
+	fixed := make([]time.Duration, n)
+	interval := time.Second / time.Duration(*rate)
+	t0 = time.Now()
+	for i := range n {
+		if wait := time.Until(t0.Add(time.Duration(i) * interval)); wait > 0 {
+			time.Sleep(wait)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, status, err := post(bodies[i%len(bodies)])
+			if err != nil || status != http.StatusOK {
+				failures.Add(1)
+			}
+			fixed[i] = d
+		}()
+	}
+	wg.Wait()
+	rss := peakRSS(cmd.Process.Pid)
+
+	fmt.Printf("\n== ingest benchmark (%d reports, %.1f points each, %d devices, %d concurrent agents) ==\n", len(bodies), pointsPerReport, *devices, *agents)
+	fmt.Printf("direct line protocol:   %10.0f points/s  (%d-line batches, 4 writers, %.1fs)\n", directPointsPerSec, influx.MaxLinesPerWrite, directDur.Seconds())
+	fmt.Printf("collector throughput:   %10.0f reports/s %10.0f points/s (%.1fs)\n", reportsPerSec, collectorPointsPerSec, collectorDur.Seconds())
+	fmt.Printf("collector/direct:       %10.0f %%\n", 100*collectorPointsPerSec/directPointsPerSec)
+	fmt.Printf("ack latency at max rate: p50 %s  p99 %s\n", pct(latencies, 50), pct(latencies, 99))
+	fmt.Printf("ack latency at %d/s:   p50 %s  p99 %s\n", *rate, pct(fixed, 50), pct(fixed, 99))
+	fmt.Printf("collector peak RSS:     %10.1f MB\n", float64(rss)/1024)
+	fmt.Printf("failed requests:        %10d\n", failures.Load())
+	if failures.Load() > 0 {
+		return fmt.Errorf("%d requests failed", failures.Load())
+	}
+	return nil
+}
+
+func waitHealthy(url string) error {
+	for range 100 {
+		if resp, err := http.Get(url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("collector at %s not ready", url)
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[(len(s)-1)*p/100].Round(10 * time.Microsecond)
+}
+
+// peakRSS reads VmHWM (kB) of a process from /proc.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return 0
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make bench: every load figure the project tracks, printed in one run.
+# Each part starts what it needs (a throw-away InfluxDB, the collector) and
+# stops it again; nothing leaves loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export KRETSLOPP_INFLUXD="${KRETSLOPP_INFLUXD:-$PWD/.tools/bin/influxd}"
+
+echo "### ingest: agents -> collector -> InfluxDB, against direct line protocol"
+go run ./collector/bench/ingestload "$@"
+
+echo
+echo "### meetings: Teams user-detail CSV, 50,000 users, parse + aggregate"
+go run ./collector/internal/meetings/bench -users 50000
+
+if [ -x agent/bench/run.sh ]; then
+	echo
+	echo "### agent footprint"
+	./agent/bench/run.sh
+fi
+
+if [ -d collector/bench/graph ]; then
+	echo
+	echo "### graph pull: call records through the simulator into InfluxDB"
+	go run ./collector/bench/graph
+fi
