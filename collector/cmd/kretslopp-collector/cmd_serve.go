@@ -24,6 +24,10 @@ type serveJob struct {
 
 var serveJobs []serveJob
 
+// serveRoutes add HTTP handlers (the read API, for example) to the server
+// before it starts; other files add to it.
+var serveRoutes []func(env *cliEnv, cfg config.Config, srv *server.Server) error
+
 func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "serve", "[--config FILE]")
 	path := fs.String("config", "", "YAML configuration file (default $KRETSLOPP_CONFIG)")
@@ -40,6 +44,11 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	srv, err := server.New(cfg, env.Logger)
 	if err != nil {
 		return err
+	}
+	for _, add := range serveRoutes {
+		if err := add(env, cfg, srv); err != nil {
+			return err
+		}
 	}
 	if err := srv.Listen(); err != nil {
 		return err
