@@ -319,6 +319,13 @@ func TestPullIntoInfluxDB(t *testing.T) {
 		if o.Name == "getTeamsDeviceUsageUserCounts" && o.Period != "D180" {
 			t.Errorf("device usage never landed, want D180 again, got %s", o.Period)
 		}
+		if o.Name == "getTeamsUserActivityUserDetail" && !strings.HasPrefix(o.Period, "4 dates") {
+			t.Errorf("user detail second run: %s, want the 4 newest dates", o.Period)
+		}
+	}
+	sum3 := runner(c, db, t, tomorrow).Run(context.Background())
+	if o := sum3.Outcomes[2]; o.Period != "D7" || o.Err != nil {
+		t.Errorf("third run device usage %s %v, want D7", o.Period, o.Err)
 	}
 	wantTeams += story.TeamsMeetings(refresh.AddDate(0, 0, 1))
 	if got := sumField(t, db, `SELECT sum("meetings") FROM "meetings" WHERE "platform"='teams'`); int64(got) != wantTeams {

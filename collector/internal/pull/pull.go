@@ -51,13 +51,16 @@ type Report struct {
 	// ByDate reports are fetched one date at a time (user detail: one row
 	// per user, aggregated per day before writing).
 	ByDate bool
+	// NoSource: the measurement has no "source" field to tell pulled days
+	// from imported ones (teams_clients), so any day counts.
+	NoSource bool
 }
 
 // Reports are the usage reports pulled, in order.
 var Reports = []Report{
 	{Name: "getTeamsUserActivityCounts", Format: meetings.FormatTeamsActivityCounts, Measurement: "meetings", Where: `"platform" = 'teams'`, Field: "meetings"},
 	{Name: "getTeamsUserActivityUserDetail", Format: meetings.FormatTeamsUserDetail, Measurement: "teams_meeting_types", Where: `"report_period" = '1'`, Field: "users", ByDate: true},
-	{Name: "getTeamsDeviceUsageUserCounts", Format: meetings.FormatTeamsDeviceUsage, Measurement: "teams_clients", Field: "windows"},
+	{Name: "getTeamsDeviceUsageUserCounts", Format: meetings.FormatTeamsDeviceUsage, Measurement: "teams_clients", Field: "windows", NoSource: true},
 	{Name: "getSkypeForBusinessOrganizerActivityCounts", Format: meetings.FormatSkypeOrganizer, Measurement: "meetings", Where: `"platform" = 'skype'`, Field: "conf_audio_video"},
 	{Name: "getSkypeForBusinessParticipantActivityCounts", Format: meetings.FormatSkypeParticipant, Measurement: "meetings", Where: `"platform" = 'skype'`, Field: "part_audio_video"},
 	{Name: "getSkypeForBusinessPeerToPeerActivityCounts", Format: meetings.FormatSkypePeerToPeer, Measurement: "meetings", Where: `"platform" = 'skype'`, Field: "p2p_audio"},
@@ -229,12 +232,18 @@ func ValidPeriod(p string) error {
 
 // lastDay returns the newest day pulled from Graph for the report (zero
 // when none).
-func (r *Runner) lastDay(ctx context.Context, measurement, field, where string) (time.Time, error) {
-	cond := `"source" = '` + SourceGraph + `'`
+func (r *Runner) lastDay(ctx context.Context, measurement, field, where string, noSource bool) (time.Time, error) {
+	var conds []string
 	if where != "" {
-		cond = where + " AND " + cond
+		conds = append(conds, where)
 	}
-	q := fmt.Sprintf(`SELECT last(%q) FROM %q WHERE %s`, field, measurement, cond)
+	if !noSource {
+		conds = append(conds, `"source" = '`+SourceGraph+`'`)
+	}
+	q := fmt.Sprintf(`SELECT last(%q) FROM %q`, field, measurement)
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
 	series, err := r.Store.Query(ctx, q)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("finding the last day pulled: %w", err)
@@ -270,7 +279,7 @@ func (r *Runner) pullReport(ctx context.Context, rep Report) (o Outcome) {
 		last = callrecords.Truncate(r.Opts.Since)
 	case r.Opts.Period == "" || rep.ByDate:
 		var err error
-		if last, err = r.lastDay(ctx, rep.Measurement, rep.Field, rep.Where); err != nil {
+		if last, err = r.lastDay(ctx, rep.Measurement, rep.Field, rep.Where, rep.NoSource); err != nil {
 			o.Err = err
 			return o
 		}
@@ -390,7 +399,7 @@ func (r *Runner) pullCallRecords(ctx context.Context) (o Outcome) {
 		_, _ = fmt.Sscanf(r.Opts.Period, "D%d", &periodDays)
 	} else if r.Opts.Since.IsZero() {
 		var err error
-		if last, err = r.lastDay(ctx, callrecords.Measurement, "records", ""); err != nil {
+		if last, err = r.lastDay(ctx, callrecords.Measurement, "records", "", false); err != nil {
 			o.Err = err
 			return o
 		}
