@@ -60,6 +60,11 @@ type IngestConfig struct {
 	WriteTimeout time.Duration `yaml:"write_timeout"`
 	// RetryAfter is what a 503 tells agents to wait.
 	RetryAfter time.Duration `yaml:"retry_after"`
+	// TokenRate bounds requests per second per agent token (0: no limit);
+	// TokenBurst is how many may come at once. Size them for the number
+	// of agents that share a token.
+	TokenRate  float64 `yaml:"token_rate"`
+	TokenBurst int     `yaml:"token_burst"`
 }
 
 // Defaults returns the configuration used where nothing else is set.
@@ -71,6 +76,8 @@ func Defaults() Config {
 			BatchLines:   influx.MaxLinesPerWrite,
 			WriteTimeout: 10 * time.Second,
 			RetryAfter:   30 * time.Second,
+			TokenRate:    20,
+			TokenBurst:   200,
 		},
 		Influx:   influx.Config{Timeout: 10 * time.Second},
 		Graph:    graphDefaults(),
@@ -158,6 +165,12 @@ func (c Config) Validate() error {
 	}
 	if c.Ingest.RetryAfter < time.Second {
 		errs = append(errs, fmt.Errorf("ingest.retry_after %s must be at least 1s", c.Ingest.RetryAfter))
+	}
+	if c.Ingest.TokenRate < 0 {
+		errs = append(errs, fmt.Errorf("ingest.token_rate %v is negative (0 turns the limit off)", c.Ingest.TokenRate))
+	}
+	if c.Ingest.TokenRate > 0 && c.Ingest.TokenBurst < 1 {
+		errs = append(errs, fmt.Errorf("ingest.token_burst %d must be at least 1", c.Ingest.TokenBurst))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

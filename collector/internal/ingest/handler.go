@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -77,6 +78,7 @@ func (m *Metrics) ObserveWrite(lines int, d time.Duration, err error) {
 // Handler serves POST /v1/metrics.
 type Handler struct {
 	Tokens       *Tokens
+	RateLimit    *RateLimiter
 	Batcher      *Batcher
 	Metrics      *Metrics
 	Log          *slog.Logger
@@ -112,6 +114,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, enc *Encoding) (
 			msg = "missing bearer token (Authorization: Bearer …)"
 		}
 		return h.fail(w, *enc, http.StatusUnauthorized, msg), 0
+	}
+	if ok, wait := h.RateLimit.Allow(token); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(wait.Seconds(), 1)))))
+		return h.fail(w, *enc, http.StatusTooManyRequests, "too many requests for this token; retry later"), 0
 	}
 	var err error
 	if *enc, err = encodingOf(r.Header.Get("Content-Type")); err != nil {

@@ -78,6 +78,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 	}
 	s.mux.Handle(ingest.Path, &ingest.Handler{
 		Tokens:       tokens,
+		RateLimit:    ingest.NewRateLimiter(cfg.Ingest.TokenRate, cfg.Ingest.TokenBurst, nil),
 		Batcher:      batcher,
 		Metrics:      metrics,
 		Log:          logger,

@@ -45,6 +45,7 @@ func startCollector(t *testing.T, influxCfg influx.Config, mutate ...func(*confi
 	cfg.AgentTokensFile = tokens
 	cfg.Influx = influxCfg
 	cfg.Ingest.MaxBodyBytes = 1 << 20
+	cfg.Ingest.TokenRate = 0 // the tests share one token; TestFloodingTokenGets429 sets a limit
 	cfg.Ingest.WriteTimeout = 3 * time.Second
 	for _, f := range mutate {
 		f(&cfg)
@@ -363,5 +364,29 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	resp := post(t, url, ingesttest.Protobuf(ingesttest.Request(ingesttest.Laptop(2).ResourceMetrics(time.Now())), false), protoHeaders(false))
 	if resp.status != 503 || resp.header.Get("Retry-After") == "" {
 		t.Errorf("report with InfluxDB down: status %d Retry-After %q, want 503 with Retry-After", resp.status, resp.header.Get("Retry-After"))
+	}
+}
+
+func TestFloodingTokenGets429(t *testing.T) {
+	db := influxtest.NewDatabase(t)
+	url := startCollector(t, db.Config(), func(c *config.Config) {
+		c.Ingest.TokenRate = 1
+		c.Ingest.TokenBurst = 3
+	})
+	body := ingesttest.Protobuf(ingesttest.Request(ingesttest.Laptop(1).ResourceMetrics(time.Now().Add(-time.Minute))), false)
+	statuses := map[int]int{}
+	var retryAfter string
+	for range 10 {
+		resp := post(t, url, body, protoHeaders(false))
+		statuses[resp.status]++
+		if resp.status == http.StatusTooManyRequests {
+			retryAfter = resp.header.Get("Retry-After")
+		}
+	}
+	if statuses[200] != 3 || statuses[429] != 7 {
+		t.Errorf("statuses = %v, want 3×200 then 7×429", statuses)
+	}
+	if retryAfter != "1" {
+		t.Errorf("Retry-After = %q, want 1 at one request per second", retryAfter)
 	}
 }
