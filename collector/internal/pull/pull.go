@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
 	"strings"
 	"time"
 
@@ -409,29 +408,38 @@ func (r *Runner) pullCallRecords(ctx context.Context) (o Outcome) {
 	if !from.Before(to) {
 		return o
 	}
-	agg := callrecords.New(from, to)
-	var seen int64
-	err := r.Source.CallRecords(ctx, from, to, func(rec callrecords.Record) error {
-		seen++
-		agg.Add(rec)
-		return nil
-	})
-	if err != nil {
-		// Write nothing: a partial day would overwrite a complete one.
-		o.Err = fmt.Errorf("listing call records: %w", err)
-		return o
+	// One day at a time: the de-duplication set and the aggregate never
+	// hold more than one day, and a day is written only from the complete
+	// listing of that day (a failed day keeps its previous point).
+	var errs []error
+	var seen, outside int64
+	for day := from; day.Before(to); day = day.AddDate(0, 0, 1) {
+		agg := callrecords.New(day, day.AddDate(0, 0, 1))
+		err := r.Source.CallRecords(ctx, day, day.AddDate(0, 0, 1), func(rec callrecords.Record) error {
+			seen++
+			agg.Add(rec)
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("listing call records of %s: %w", day.Format("2006-01-02"), err))
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		points := agg.Points(SourceGraph)
+		if err := r.Store.Write(ctx, points); err != nil {
+			errs = append(errs, fmt.Errorf("writing %s to InfluxDB: %w", day.Format("2006-01-02"), err))
+			continue
+		}
+		for _, d := range agg.Days() {
+			o.Records += d.Records
+		}
+		outside += agg.Outside()
+		o.Days++
+		o.Points += len(points)
 	}
-	points := agg.Points(SourceGraph)
-	if err := r.Store.Write(ctx, points); err != nil {
-		o.Err = fmt.Errorf("writing to InfluxDB: %w", err)
-		return o
-	}
-	days := agg.Days()
-	sort.Slice(days, func(i, j int) bool { return days[i].Day.Before(days[j].Day) })
-	for _, d := range days {
-		o.Records += d.Records
-	}
-	o.Days, o.Points = len(days), len(points)
-	r.logger().Debug("call records", "listed", seen, "counted", o.Records, "outside_window", agg.Outside())
+	o.Err = errors.Join(errs...)
+	r.logger().Debug("call records", "listed", seen, "counted", o.Records, "outside_window", outside)
 	return o
 }
