@@ -1,0 +1,238 @@
+package devices
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Fleet is the device part of the yearly report: the devices seen in the
+// last year of the report, as of its end (or now, if earlier).
+type Fleet struct {
+	AsOf           string    `json:"as_of"`       // day the ages and states are taken at
+	WindowFrom     string    `json:"window_from"` // first day of the window devices were counted in
+	Devices        int       `json:"devices"`     // devices that reported in the window
+	DevicesByYear  []YearN   `json:"devices_by_year"`
+	MedianAgeYears *float64  `json:"median_age_years"`
+	AgeFromFW      int       `json:"age_from_firmware_date"` // devices whose age comes from the firmware date
+	AgeFromSeen    int       `json:"age_from_first_seen"`    // … from the first report instead
+	AgeBuckets     []Bucket  `json:"age_distribution"`
+	PlannedLife    float64   `json:"planned_life_years"`
+	DueReplacement int       `json:"due_for_replacement"` // devices older than the planned life
+	Batteries      int       `json:"batteries"`
+	HealthBuckets  []Bucket  `json:"battery_health_distribution"`
+	MedianHealth   *float64  `json:"median_battery_health_pct"`
+	BelowHealth    int       `json:"batteries_below_80_pct"`
+	OverCycles     int       `json:"batteries_over_1000_cycles"`
+	DueBattery     int       `json:"devices_due_for_battery"` // devices with a battery below 80 % or over 1,000 cycles
+	Uptime         UptimeMix `json:"uptime"`
+}
+
+// YearN is a count of devices in one year.
+type YearN struct {
+	Year    int `json:"year"`
+	Devices int `json:"devices"`
+}
+
+// Bucket is one bar of a distribution: [From, To) in the unit of the
+// distribution (years or percent); nil is open-ended.
+type Bucket struct {
+	Label string   `json:"label"`
+	From  *float64 `json:"from"`
+	To    *float64 `json:"to"`
+	Count int      `json:"count"`
+}
+
+// UptimeMix describes reboot habits: the last uptime of devices that
+// reported in the last 30 days of the window.
+type UptimeMix struct {
+	Devices         int      `json:"devices"`
+	NotRebooted30d  int      `json:"not_rebooted_30d"`
+	NotRebootedPct  *float64 `json:"not_rebooted_30d_pct"`
+	MedianUptimeDay *float64 `json:"median_uptime_days"`
+	Buckets         []Bucket `json:"distribution"` // in days
+}
+
+// SourceSpan says over which days one source has data.
+type SourceSpan struct {
+	Source      string `json:"source"`
+	Measurement string `json:"measurement"`
+	FirstDay    string `json:"first_day,omitempty"`
+	LastDay     string `json:"last_day,omitempty"`
+	Days        int    `json:"days"`
+}
+
+func f(v float64) *float64 { return &v }
+
+func buckets(edges []float64, labels []string) []Bucket {
+	out := make([]Bucket, len(labels))
+	for i := range labels {
+		out[i].Label = labels[i]
+		if i > 0 {
+			out[i].From = f(edges[i-1])
+		}
+		if i < len(edges) {
+			out[i].To = f(edges[i])
+		}
+	}
+	return out
+}
+
+func add(bs []Bucket, v float64) {
+	for i := range bs {
+		if (bs[i].From == nil || v >= *bs[i].From) && (bs[i].To == nil || v < *bs[i].To) {
+			bs[i].Count++
+			return
+		}
+	}
+}
+
+func median(v []float64) *float64 {
+	if len(v) == 0 {
+		return nil
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	m := s[len(s)/2]
+	if len(s)%2 == 0 {
+		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return f(round(m, 1))
+}
+
+// BuildFleet computes the fleet figures for the report years from..to.
+// The snapshot covers devices that reported in year to, taken at the end
+// of that year or at now if earlier; plannedLife is in years.
+func BuildFleet(ctx context.Context, q Querier, from, to int, plannedLife float64, now time.Time) (*Fleet, error) {
+	now = now.UTC()
+	start := time.Date(to, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(1, 0, 0)
+	if now.Before(end) {
+		end = now
+	}
+	fl := &Fleet{AsOf: end.Add(-time.Nanosecond).Format(time.DateOnly), WindowFrom: start.Format(time.DateOnly), PlannedLife: plannedLife,
+		DevicesByYear: []YearN{}}
+	for y := from; y <= to; y++ {
+		ys := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+		series, err := q.Query(ctx, fmt.Sprintf(`SELECT count("last_seen") FROM "device_daily" WHERE time >= %s AND time < %s GROUP BY "device_id"`, rfc(ys), rfc(ys.AddDate(1, 0, 0))))
+		if err != nil {
+			return nil, fmt.Errorf("fleet size %d: %w", y, err)
+		}
+		if len(series) > 0 {
+			fl.DevicesByYear = append(fl.DevicesByYear, YearN{Year: y, Devices: len(series)})
+		}
+	}
+	snaps, err := latest(ctx, q, start, end)
+	if err != nil {
+		return nil, err
+	}
+	fl.Devices = len(snaps)
+
+	// Age: firmware date, else the first report ever.
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT first("last_seen") AS "first_seen" FROM "device_daily" WHERE time >= '%s' AND time < %s GROUP BY "device_id"`, epochQueryFloor, rfc(end)))
+	if err != nil {
+		return nil, fmt.Errorf("first seen: %w", err)
+	}
+	firstSeen := map[string]time.Time{}
+	for _, s := range series {
+		for _, r := range rows(s) {
+			if v, ok := r.num("first_seen"); ok {
+				firstSeen[s.Tags["device_id"]] = unixTime(v)
+			}
+		}
+	}
+	fl.AgeBuckets = buckets([]float64{1, 2, 3, 4, 5, 6}, []string{"0–1", "1–2", "2–3", "3–4", "4–5", "5–6", "6+"})
+	fl.HealthBuckets = buckets([]float64{60, 70, 80, 90}, []string{"<60", "60–70", "70–80", "80–90", "90+"})
+	fl.Uptime.Buckets = buckets([]float64{1, 7, 30}, []string{"<1", "1–7", "7–30", "30+"})
+	var ages, healths, uptimes []float64
+	uptimeSince := end.Add(-RebootDays * day)
+	const yearHours = 365.2425 * 24
+	for _, s := range snaps {
+		var born time.Time
+		if t, err := time.Parse(time.DateOnly, s.firmwareDate); err == nil && t.Before(end) {
+			born = t
+			fl.AgeFromFW++
+		} else if t, ok := firstSeen[s.id]; ok {
+			born = t
+			fl.AgeFromSeen++
+		}
+		if !born.IsZero() {
+			age := end.Sub(born).Hours() / yearHours
+			ages = append(ages, age)
+			add(fl.AgeBuckets, age)
+			if plannedLife > 0 && age > plannedLife {
+				fl.DueReplacement++
+			}
+		}
+		due := false
+		for _, b := range s.batteries {
+			fl.Batteries++
+			if b.HealthPct != nil {
+				healths = append(healths, *b.HealthPct)
+				add(fl.HealthBuckets, *b.HealthPct)
+				if *b.HealthPct < HealthDuePct {
+					fl.BelowHealth++
+					due = true
+				}
+			}
+			if b.CycleCount != nil && *b.CycleCount > CyclesDue {
+				fl.OverCycles++
+				due = true
+			}
+		}
+		if due {
+			fl.DueBattery++
+		}
+		if s.uptime != nil && !s.lastSeen.Before(uptimeSince) {
+			days := *s.uptime / day.Seconds()
+			uptimes = append(uptimes, days)
+			add(fl.Uptime.Buckets, days)
+			fl.Uptime.Devices++
+			if days >= RebootDays {
+				fl.Uptime.NotRebooted30d++
+			}
+		}
+	}
+	fl.MedianAgeYears = median(ages)
+	fl.MedianHealth = median(healths)
+	fl.Uptime.MedianUptimeDay = median(uptimes)
+	if fl.Uptime.Devices > 0 {
+		fl.Uptime.NotRebootedPct = f(round(float64(fl.Uptime.NotRebooted30d)/float64(fl.Uptime.Devices)*100, 1))
+	}
+	return fl, nil
+}
+
+// Span reads the first and last day with data of a daily measurement in
+// [from, to) and how many days have data.
+func Span(ctx context.Context, q Querier, source, measurement, field string, from, to time.Time) (SourceSpan, error) {
+	sp := SourceSpan{Source: source, Measurement: measurement}
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT count(%q) FROM %q WHERE time >= %s AND time < %s GROUP BY time(1d) fill(none)`, field, measurement, rfc(from), rfc(to)))
+	if err != nil {
+		return sp, fmt.Errorf("span of %s: %w", measurement, err)
+	}
+	var first, last time.Time
+	for _, s := range series {
+		for _, r := range rows(s) {
+			t, err := r.time()
+			if err != nil {
+				return sp, fmt.Errorf("span of %s: %w", measurement, err)
+			}
+			if v, ok := r.num("count"); !ok || v == 0 || math.IsNaN(v) {
+				continue
+			}
+			sp.Days++
+			if first.IsZero() || t.Before(first) {
+				first = t
+			}
+			if t.After(last) {
+				last = t
+			}
+		}
+	}
+	if sp.Days > 0 {
+		sp.FirstDay, sp.LastDay = first.Format(time.DateOnly), last.Format(time.DateOnly)
+	}
+	return sp, nil
+}
