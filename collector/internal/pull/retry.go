@@ -71,7 +71,11 @@ func ParseRetryAfter(h string, now time.Time) (d time.Duration, ok bool) {
 		return time.Duration(secs * float64(time.Second)), true
 	}
 	if t, err := http.ParseTime(h); err == nil {
-		return max(t.Sub(now), 0), true
+		d := max(t.Sub(now), 0)
+		if d > 7*24*time.Hour {
+			return 0, false
+		}
+		return d, true
 	}
 	return 0, false
 }
