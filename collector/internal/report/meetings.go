@@ -97,10 +97,12 @@ func FromDaily(days []meetings.Daily, from, to int) *MeetingsReport {
 }
 
 // WriteJSON writes the report as one indented JSON object.
-func WriteJSON(w io.Writer, r *MeetingsReport) error {
+func WriteJSON(w io.Writer, r *MeetingsReport) error { return writeJSON(w, r) }
+
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(v)
 }
 
 // WriteTable writes the report for a person at a terminal: meetings per

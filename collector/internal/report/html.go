@@ -1,0 +1,301 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+	texttemplate "text/template"
+)
+
+// view is what the HTML and Markdown templates see: the report with every
+// number already formatted for the language.
+type view struct {
+	Lang      Lang
+	Title     string
+	Generated string
+	Y         *Yearly
+	Charts    map[string]Chart
+	ChartList []Chart
+	Highlight []string
+}
+
+func newView(y *Yearly, lang Lang, withCharts bool) (*view, error) {
+	v := &view{Lang: lang, Y: y, Title: fmt.Sprintf(lang.T("title"), y.From, y.To), Generated: y.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC"), Charts: map[string]Chart{}}
+	if withCharts {
+		cs, err := y.Charts(lang)
+		if err != nil {
+			return nil, err
+		}
+		v.ChartList = cs
+		for _, c := range cs {
+			v.Charts[c.ID] = c
+		}
+	}
+	for _, r := range y.MeetingsByYear {
+		if r.GrowthPct != nil && *r.GrowthPct >= 100 {
+			v.Highlight = append(v.Highlight, fmt.Sprintf(lang.T("highlight"), platformName(r.Platform), lang.Pct(r.GrowthPct, false), r.Year, r.Year-1))
+		}
+	}
+	return v, nil
+}
+
+var platformNames = map[string]string{"teams": "Microsoft Teams", "skype": "Skype för företag/for Business", "zoom": "Zoom", "webex": "Webex"}
+
+func platformName(p string) string {
+	if n, ok := platformNames[p]; ok {
+		return n
+	}
+	return p
+}
+
+func (v *view) funcs() template.FuncMap {
+	l := v.Lang
+	return template.FuncMap{
+		"t":   l.T,
+		"tf":  func(key string, args ...any) string { return fmt.Sprintf(l.T(key), args...) },
+		"int": func(n any) string { return l.Int(toInt64(n)) },
+		"num": func(p *float64, d int) string {
+			if p == nil {
+				return "–"
+			}
+			return l.Number(*p, d)
+		},
+		"pct":    func(p *float64) string { return l.Pct(p, false) },
+		"growth": func(p *float64) string { return l.Pct(p, true) },
+		"min": func(p *int64) string {
+			if p == nil {
+				return ""
+			}
+			return l.Int(*p)
+		},
+		"month":    func(y, m int) string { return fmt.Sprintf("%s %d", l.Month(m), y) },
+		"platform": platformName,
+		"md":       func(s string) string { return strings.ReplaceAll(s, "|", `\|`) },
+		"share": func(n, of int) string {
+			if of == 0 {
+				return "–"
+			}
+			p := float64(n) / float64(of) * 100
+			return l.Pct(&p, false)
+		},
+	}
+}
+
+func toInt64(n any) int64 {
+	switch x := n.(type) {
+	case int:
+		return int64(x)
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	}
+	return 0
+}
+
+// WriteHTML writes the report as one self-contained HTML page: inline CSS
+// and inline SVG charts, nothing loaded from the network, no scripts.
+func WriteHTML(w io.Writer, y *Yearly, lang Lang) error {
+	v, err := newView(y, lang, true)
+	if err != nil {
+		return err
+	}
+	t, err := template.New("html").Funcs(v.funcs()).Parse(htmlTemplate)
+	if err != nil {
+		return fmt.Errorf("report template: %w", err)
+	}
+	if err := t.Execute(w, v); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// WriteMarkdown writes the report as Markdown (tables, no charts).
+func WriteMarkdown(w io.Writer, y *Yearly, lang Lang) error {
+	v, err := newView(y, lang, false)
+	if err != nil {
+		return err
+	}
+	t, err := texttemplate.New("md").Funcs(texttemplate.FuncMap(v.funcs())).Parse(markdownTemplate)
+	if err != nil {
+		return fmt.Errorf("report template: %w", err)
+	}
+	if err := t.Execute(w, v); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+const htmlTemplate = `<!DOCTYPE html>
+<html lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2a33;line-height:1.5}
+h1{font-size:1.8rem;margin-bottom:.2rem}h2{margin-top:2.5rem;border-bottom:2px solid #2f7d4f;padding-bottom:.2rem}h3{margin-top:1.8rem}
+.meta{color:#5b6b75;font-size:.9rem}
+table{border-collapse:collapse;margin:.8rem 0;font-variant-numeric:tabular-nums}
+th,td{padding:.25rem .7rem;border-bottom:1px solid #dde3e6;text-align:left}td.n,th.n{text-align:right}
+figure.chart{margin:1rem 0;padding:.5rem;border:1px solid #dde3e6;border-radius:6px;background:#fff}
+figure.chart svg{display:block;width:100%;height:auto}
+figcaption{font-weight:600;margin-bottom:.3rem}
+.kpis{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}
+.kpi{flex:1 1 12rem;border:1px solid #dde3e6;border-radius:6px;padding:.6rem .8rem;background:#f6faf7}
+.kpi b{display:block;font-size:1.5rem;color:#2f7d4f}
+.highlight{font-size:1.15rem;background:#eef7f1;border-left:4px solid #2f7d4f;padding:.5rem .8rem}
+@media print{figure.chart{break-inside:avoid}}
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p class="meta">{{t "generated"}} {{.Generated}}</p>
+<p>{{t "intro"}}</p>
+
+<h2 id="meetings">{{t "h.meetings"}}</h2>
+{{range .Highlight}}<p class="highlight">{{.}}</p>{{end}}
+{{if .Y.MeetingsByYear}}
+<h3>{{t "h.meetings_year"}}</h3>
+<table>
+<thead><tr><th>{{t "platform"}}</th><th>{{t "year"}}</th><th class="n">{{t "meetings"}}</th><th class="n">{{t "growth"}}</th></tr></thead>
+<tbody>
+{{range .Y.MeetingsByYear}}<tr><td>{{platform .Platform}}</td><td>{{.Year}}</td><td class="n">{{int .Meetings}}</td><td class="n">{{growth .GrowthPct}}</td></tr>
+{{end}}{{range .Y.TotalsByYear}}<tr><th>{{t "all"}}</th><th>{{.Year}}</th><th class="n">{{int .Meetings}}</th><th class="n">{{growth .GrowthPct}}</th></tr>
+{{end}}</tbody>
+</table>
+{{with index .Charts "meetings-by-year"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
+<h3>{{t "h.meetings_month"}}</h3>
+{{with index .Charts "meetings-by-month"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
+{{else}}<p>{{t "no_meetings"}}</p>{{end}}
+
+<h3>{{t "h.minutes"}}</h3>
+{{if .Y.Minutes}}
+<table>
+<thead><tr><th>{{t "platform"}}</th><th>{{t "year"}}</th><th class="n">{{t "audio"}}</th><th class="n">{{t "video"}}</th><th class="n">{{t "screenshare"}}</th><th class="n">{{t "meeting_min"}}</th></tr></thead>
+<tbody>
+{{range .Y.Minutes}}<tr><td>{{platform .Platform}}</td><td>{{.Year}}</td><td class="n">{{min .Audio}}</td><td class="n">{{min .Video}}</td><td class="n">{{min .ScreenShare}}</td><td class="n">{{min .Meeting}}</td></tr>
+{{end}}</tbody>
+</table>
+{{with index .Charts "minutes-by-modality"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
+{{else}}<p>{{t "no_minutes"}}</p>{{end}}
+
+<h2 id="fleet">{{t "h.fleet"}}</h2>
+{{with .Y.Fleet}}{{if .Devices}}
+<p>{{tf "f.as_of" .AsOf .WindowFrom}}</p>
+<div class="kpis">
+<div class="kpi"><b>{{int .Devices}}</b>{{tf "f.devices" $.Y.To}}</div>
+<div class="kpi"><b>{{num .MedianAgeYears 1}}</b>{{t "f.median_age"}}</div>
+<div class="kpi"><b>{{int .DueReplacement}}</b>{{tf "f.due_replacement" ($.Lang.Number .PlannedLife 0)}}</div>
+<div class="kpi"><b>{{int .DueBattery}}</b>{{t "f.due_battery"}}</div>
+<div class="kpi"><b>{{pct .Uptime.NotRebootedPct}}</b>{{t "f.not_rebooted"}}</div>
+</div>
+<table>
+<tbody>
+{{range .DevicesByYear}}<tr><td>{{t "f.by_year"}}: {{.Year}}</td><td class="n">{{int .Devices}}</td></tr>
+{{end}}<tr><td>{{t "f.median_health"}}</td><td class="n">{{pct .MedianHealth}}</td></tr>
+<tr><td>{{t "f.below80"}}</td><td class="n">{{int .BelowHealth}} / {{int .Batteries}}</td></tr>
+<tr><td>{{t "f.over1000"}}</td><td class="n">{{int .OverCycles}} / {{int .Batteries}}</td></tr>
+<tr><td>{{t "f.not_rebooted"}}</td><td class="n">{{int .Uptime.NotRebooted30d}} / {{int .Uptime.Devices}}</td></tr>
+<tr><td>{{t "f.median_uptime"}}</td><td class="n">{{num .Uptime.MedianUptimeDay 1}}</td></tr>
+</tbody>
+</table>
+<p>{{tf "f.age_source" (int .AgeFromFW) (int .AgeFromSeen)}}</p>
+{{with index $.Charts "device-age"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
+{{with index $.Charts "battery-health"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
+{{with index $.Charts "uptime"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
+{{else}}<p>{{t "no_devices"}}</p>{{end}}{{end}}
+
+<h2 id="method">{{t "h.method"}}</h2>
+<p>{{t "m.text1"}}</p>
+<p>{{t "m.text2"}}</p>
+<p>{{t "m.text3"}}</p>
+<table>
+<thead><tr><th>{{t "m.source"}}</th><th>{{t "m.measurement"}}</th><th>{{t "m.first"}}</th><th>{{t "m.last"}}</th><th class="n">{{t "m.days"}}</th></tr></thead>
+<tbody>
+{{range .Y.Method}}<tr><td>{{.Source}}</td><td><code>{{.Measurement}}</code></td><td>{{.FirstDay}}</td><td>{{.LastDay}}</td><td class="n">{{int .Days}}</td></tr>
+{{end}}</tbody>
+</table>
+</body>
+</html>
+`
+
+const markdownTemplate = `# {{.Title}}
+
+{{t "generated"}} {{.Generated}}
+
+{{t "intro"}}
+
+## {{t "h.meetings"}}
+{{range .Highlight}}
+**{{.}}**
+{{end}}
+### {{t "h.meetings_year"}}
+{{if .Y.MeetingsByYear}}
+| {{t "platform"}} | {{t "year"}} | {{t "meetings"}} | {{t "growth"}} |
+|---|---|--:|--:|
+{{range .Y.MeetingsByYear}}| {{platform .Platform}} | {{.Year}} | {{int .Meetings}} | {{growth .GrowthPct}} |
+{{end}}{{range .Y.TotalsByYear}}| **{{t "all"}}** | {{.Year}} | {{int .Meetings}} | {{growth .GrowthPct}} |
+{{end}}
+### {{t "h.meetings_month"}}
+
+| {{t "platform"}} | {{t "h.meetings_month"}} | {{t "meetings"}} |
+|---|---|--:|
+{{range .Y.MeetingsByMonth}}| {{platform .Platform}} | {{month .Year .Month}} | {{int .Meetings}} |
+{{end}}{{else}}
+{{t "no_meetings"}}
+{{end}}
+### {{t "h.minutes"}}
+{{if .Y.Minutes}}
+| {{t "platform"}} | {{t "year"}} | {{t "audio"}} | {{t "video"}} | {{t "screenshare"}} | {{t "meeting_min"}} |
+|---|---|--:|--:|--:|--:|
+{{range .Y.Minutes}}| {{platform .Platform}} | {{.Year}} | {{min .Audio}} | {{min .Video}} | {{min .ScreenShare}} | {{min .Meeting}} |
+{{end}}{{else}}
+{{t "no_minutes"}}
+{{end}}
+## {{t "h.fleet"}}
+{{with .Y.Fleet}}{{if .Devices}}
+{{tf "f.as_of" .AsOf .WindowFrom}}
+
+| | |
+|---|--:|
+| {{tf "f.devices" $.Y.To}} | {{int .Devices}} |
+{{range .DevicesByYear}}| {{t "f.by_year"}}: {{.Year}} | {{int .Devices}} |
+{{end}}| {{t "f.median_age"}} | {{num .MedianAgeYears 1}} |
+| {{tf "f.due_replacement" ($.Lang.Number .PlannedLife 0)}} | {{int .DueReplacement}} |
+| {{t "f.median_health"}} | {{pct .MedianHealth}} |
+| {{t "f.below80"}} | {{int .BelowHealth}} / {{int .Batteries}} |
+| {{t "f.over1000"}} | {{int .OverCycles}} / {{int .Batteries}} |
+| {{t "f.due_battery"}} | {{int .DueBattery}} |
+| {{t "f.not_rebooted"}} | {{int .Uptime.NotRebooted30d}} / {{int .Uptime.Devices}} ({{pct .Uptime.NotRebootedPct}}) |
+| {{t "f.median_uptime"}} | {{num .Uptime.MedianUptimeDay 1}} |
+
+{{tf "f.age_source" (int .AgeFromFW) (int .AgeFromSeen)}}
+
+| {{t "h.age"}} | {{t "devices"}} |
+|---|--:|
+{{range .AgeBuckets}}| {{.Label}} | {{int .Count}} |
+{{end}}
+| {{t "h.health"}} | {{t "batteries"}} |
+|---|--:|
+{{range .HealthBuckets}}| {{.Label}} | {{int .Count}} |
+{{end}}
+| {{t "h.uptime"}} | {{t "devices"}} |
+|---|--:|
+{{range .Uptime.Buckets}}| {{.Label}} | {{int .Count}} |
+{{end}}{{else}}
+{{t "no_devices"}}
+{{end}}{{end}}
+## {{t "h.method"}}
+
+{{t "m.text1"}}
+
+{{t "m.text2"}}
+
+{{t "m.text3"}}
+
+| {{t "m.source"}} | {{t "m.measurement"}} | {{t "m.first"}} | {{t "m.last"}} | {{t "m.days"}} |
+|---|---|---|---|--:|
+{{range .Y.Method}}| {{.Source}} | ` + "`{{.Measurement}}`" + ` | {{.FirstDay}} | {{.LastDay}} | {{int .Days}} |
+{{end}}`
