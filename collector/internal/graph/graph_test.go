@@ -2,10 +2,17 @@ package graph_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -365,5 +372,46 @@ func TestGrowthEndToEnd(t *testing.T) {
 	}
 	if growth < 5000 {
 		t.Errorf("growth %.0f %% is not the pandemic jump", growth)
+	}
+}
+
+func TestClientCertificateCredential(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "kretslopp-collector"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	path := filepath.Join(t.TempDir(), "graph.pem")
+	pemData := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})...)
+	if err := os.WriteFile(path, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim := startSim(t, graphsim.Options{ClientCertificate: cert})
+	cfg := config.GraphConfig{TenantID: tenant, ClientID: app, ClientCertFile: path, BaseURL: sim.BaseURL(), AuthorityHost: sim.AuthorityHost()}
+	c, err := graph.New(cfg, graph.Options{Transport: sim.HTTPClient().Transport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readReport(t, c, "getTeamsUserActivityCounts", "D7", time.Time{})
+
+	// A different key is refused by the simulator's signature check.
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	der2, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &other.PublicKey, other)
+	cert2, _ := x509.ParseCertificate(der2)
+	sim2 := startSim(t, graphsim.Options{ClientCertificate: cert2})
+	cfg.BaseURL, cfg.AuthorityHost = sim2.BaseURL(), sim2.AuthorityHost()
+	c2, err := graph.New(cfg, graph.Options{Transport: sim2.HTTPClient().Transport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.Report(context.Background(), "getTeamsUserActivityCounts", "D7", time.Time{}); err == nil {
+		t.Fatal("a certificate the simulator does not know was accepted")
 	}
 }
