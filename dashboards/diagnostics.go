@@ -1,0 +1,116 @@
+package dashboards
+
+import (
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+)
+
+// Template variables of the diagnostics dashboard.
+const (
+	HostnameVariable = "hostname"
+	DeviceVariable   = "device"
+)
+
+// thisDevice is the condition every diagnostics query starts with.
+const thisDevice = `"device_id" =~ /^$device$/`
+
+func stringOrMap(s string) dashboard.StringOrMap { return dashboard.StringOrMap{String: &s} }
+
+func diagnosticsVariables() []*dashboard.QueryVariableBuilder {
+	hostname := `SELECT last("hostname") FROM "device_daily" WHERE $timeFilter GROUP BY "device_id"`
+	device := `SELECT "device_id", "hostname" FROM (SELECT last("hostname") AS "hostname" FROM "device_daily" WHERE $timeFilter GROUP BY "device_id") WHERE "hostname" =~ /^$hostname$/`
+	return []*dashboard.QueryVariableBuilder{
+		dashboard.NewQueryVariableBuilder(HostnameVariable).
+			Label("Hostname").
+			Description("Host names reported in the time range (device_daily.hostname); All lists every device below.").
+			Datasource(*datasourceRef()).
+			Query(stringOrMap(hostname)).Definition(hostname).
+			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
+			Sort(dashboard.VariableSortAlphabeticalCaseInsensitiveAsc).
+			IncludeAll(true).AllValue(".*").
+			Current(dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: ptr("All")}, Value: dashboard.StringOrArrayOfString{String: ptr("$__all")}}),
+		dashboard.NewQueryVariableBuilder(DeviceVariable).
+			Label("Device ID").
+			Description("device_id (host.id: machine-id, MachineGuid or IOPlatformUUID) of the devices with the chosen host name.").
+			Datasource(*datasourceRef()).
+			Query(stringOrMap(device)).Definition(device).
+			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
+			Sort(dashboard.VariableSortAlphabeticalAsc),
+	}
+}
+
+// DeviceDiagnostics is IT support's view of one device: identity, last
+// seen, uptime and boots, battery health and cycles per battery, and the
+// agent's spool drops. It reads the raw device and battery measurements
+// (one point per report), filtered by the device variable.
+func DeviceDiagnostics() (dashboard.Dashboard, error) {
+	b := newBoard("kretslopp-device-diagnostics", "Kretslopp · Device diagnostics",
+		"One device's story for IT support: pick it by host name or device ID. Identity, last report, uptime and boots, batteries and the agent's spool.",
+		"now-30d", "devices")
+	for _, v := range diagnosticsVariables() {
+		b.b.WithVariable(v)
+	}
+
+	b.row("Identity")
+	b.add(tabular("Identity",
+		"Newest identity fields of the device (device_daily) and its tags. The serial outlives re-installs; a new device_id with the same serial is the same hardware.",
+		full, nil,
+		Query("A", Table, `SELECT last("hostname") AS "hostname", last("serial") AS "serial", last("os_version") AS "OS version", last("os_description") AS "OS description", last("firmware_date") AS "firmware date", last("arch") AS "arch", last("agent_version") AS "agent", last("memory_bytes") / 1073741824 AS "memory GiB", last("disk_bytes") / 1073741824 AS "disk GiB" FROM "device_daily" WHERE `+thisDevice+` AND $timeFilter GROUP BY "device_id", "manufacturer", "model", "os", "site"`)).
+		Height(5))
+	b.add(single("Last seen",
+		"Time of the newest report (device_daily.last_seen).",
+		"dateTimeFromNow", size{6, 5}, nil,
+		Query("A", TimeSeries, `SELECT last("last_seen") * 1000 AS "last seen" FROM "device_daily" WHERE `+thisDevice+` AND $timeFilter`)))
+	b.add(single("Uptime",
+		"Uptime in the newest report (device.uptime_s).",
+		"s", size{6, 5}, thresholds("green", 2592000.0, "orange"),
+		Query("A", TimeSeries, `SELECT last("uptime_s") AS "uptime" FROM "device" WHERE `+thisDevice+` AND $timeFilter`)))
+	b.add(single("Boots in range",
+		"Distinct boot times reported in the time range: count(distinct(boot_time)); the boot before the range counts too if the device was up at its start.",
+		"short", size{6, 5}, nil,
+		Query("A", TimeSeries, `SELECT count(distinct("boot_time")) AS "boots" FROM "device" WHERE `+thisDevice+` AND $timeFilter`)))
+	b.add(single("Spool drops in range",
+		"Report batches the agent dropped from its disk spool (full or too old) in the time range: sum of device.spool_dropped.",
+		"short", size{6, 5}, thresholds("green", 1.0, "red"),
+		Query("A", TimeSeries, `SELECT sum("spool_dropped") AS "dropped batches" FROM "device" WHERE `+thisDevice+` AND $timeFilter`)))
+
+	b.row("Uptime and boots")
+	b.add(series("Uptime",
+		"device.uptime_s, the newest value per interval; each drop is a reboot.",
+		"s", half, "", false,
+		Query("A", TimeSeries, `SELECT last("uptime_s") AS "uptime" FROM "device" WHERE `+thisDevice+` AND $timeFilter GROUP BY time($__interval) fill(none)`)))
+	b.add(series("Boot sessions per interval",
+		"Distinct boot_time values reported per interval (at least a day): 1 for a day without a reboot, 2 or more for a day with one.",
+		"short", half, "1d", true,
+		Query("A", TimeSeries, `SELECT count(distinct("boot_time")) AS "boot sessions" FROM "device" WHERE `+thisDevice+` AND $timeFilter GROUP BY time($__interval) fill(none)`)))
+
+	b.row("Batteries")
+	b.add(series("Battery health per battery",
+		"health_pct (full ÷ design capacity) per battery, newest value per day (battery_daily).",
+		"percent", half, "1d", false,
+		Query("A", TimeSeries, `SELECT last("health_pct") AS "health" FROM "battery_daily" WHERE `+thisDevice+` AND $timeFilter GROUP BY time($__interval), "battery" fill(none)`).Alias("$tag_battery")).
+		ShowPoints(common.VisibilityModeAuto))
+	b.add(series("Cycle count per battery",
+		"cycle_count per battery, newest value per day (battery_daily); absent when the firmware does not count cycles.",
+		"short", half, "1d", false,
+		Query("A", TimeSeries, `SELECT last("cycle_count") AS "cycles" FROM "battery_daily" WHERE `+thisDevice+` AND $timeFilter GROUP BY time($__interval), "battery" fill(none)`).Alias("$tag_battery")))
+	b.add(series("Charge per battery",
+		"charge_pct per battery (battery), newest value per interval.",
+		"percent", half, "", false,
+		Query("A", TimeSeries, `SELECT last("charge_pct") AS "charge" FROM "battery" WHERE `+thisDevice+` AND $timeFilter GROUP BY time($__interval), "battery" fill(none)`).Alias("$tag_battery")))
+	b.add(tabular("Batteries now",
+		"Newest values per battery (battery).",
+		half, nil,
+		Query("A", Table, `SELECT last("health_pct") AS "health %", last("cycle_count") AS "cycles", last("design_wh") AS "design Wh", last("full_wh") AS "full Wh", last("charge_pct") AS "charge %", last("state") AS "state", last("vendor") AS "vendor", last("chemistry") AS "chemistry" FROM "battery" WHERE `+thisDevice+` AND $timeFilter GROUP BY "battery"`)))
+
+	b.row("Agent")
+	b.add(series("Spool drops",
+		"device.spool_dropped summed per interval: batches the agent dropped before the collector acknowledged them.",
+		"short", half, "", true,
+		Query("A", TimeSeries, `SELECT sum("spool_dropped") AS "dropped batches" FROM "device" WHERE `+thisDevice+` AND $timeFilter GROUP BY time($__interval) fill(none)`)))
+	b.add(series("Reports per interval",
+		"Reports that reached InfluxDB per interval (count of device.uptime_s); gaps are times the device was off or offline (the spool sends them later).",
+		"short", half, "", true,
+		Query("A", TimeSeries, `SELECT count("uptime_s") AS "reports" FROM "device" WHERE `+thisDevice+` AND $timeFilter GROUP BY time($__interval) fill(none)`)))
+	return b.build()
+}
