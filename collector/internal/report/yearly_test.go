@@ -1,0 +1,173 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
+	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
+	"github.com/kretslopp/kretslopp/collector/internal/meetings"
+	"github.com/kretslopp/kretslopp/collector/internal/report"
+)
+
+func TestMain(m *testing.M) { os.Exit(influxtest.Main(m)) }
+
+// reportNow is the clock of the report tests: the fleet is written
+// through the collector in the weeks before it.
+var reportNow = time.Date(2021, 12, 20, 15, 0, 0, 0, time.UTC)
+
+// importSeed imports the demo seed with the real import code: every file
+// decoded and checked, merged, written, rollups updated.
+func importSeed(t *testing.T, db *influxtest.DB) {
+	t.Helper()
+	ctx := context.Background()
+	dir := filepath.Join("..", "meetings", "testdata", "seed")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all [][]meetings.Record
+	for _, e := range entries {
+		var format meetings.Format
+		switch name := e.Name(); {
+		case strings.HasPrefix(name, "TeamsUserActivityCounts"):
+			format = "teams-activity-counts"
+		case strings.HasPrefix(name, "zoom-daily"):
+			format = "zoom-daily"
+		case name == "meetings-daily.csv":
+			format = "meetings-daily"
+		default:
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := meetings.Decode(ctx, format, f, meetings.Options{File: e.Name(), Now: func() time.Time { return time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC) }})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := res.Err(); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, res.Records)
+	}
+	if err := db.Client(t).Write(ctx, meetings.Points(meetings.Merge(all...))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fixture is a database with the seed meetings and the test fleet.
+func fixture(t *testing.T) *report.Yearly {
+	t.Helper()
+	db := influxtest.NewDatabase(t)
+	importSeed(t, db)
+	c := devicestest.StartCollector(t, db, nil)
+	devicestest.Fill(t, c.URL, reportNow)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	y, err := report.BuildYearly(ctx, db.Client(t), 2019, 2021, report.Options{PlannedLifeYears: 5, Now: func() time.Time { return reportNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
+func TestYearlyReportJSON(t *testing.T) {
+	y := fixture(t)
+	var buf bytes.Buffer
+	if err := report.WriteYearlyJSON(&buf, y); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		MeetingsByYear []struct {
+			Platform  string   `json:"platform"`
+			Year      int      `json:"year"`
+			Meetings  int64    `json:"meetings"`
+			GrowthPct *float64 `json:"growth_pct"`
+		} `json:"meetings_by_year"`
+		Minutes []map[string]any `json:"minutes_by_year"`
+		Fleet   map[string]any   `json:"fleet"`
+		Method  []map[string]any `json:"method"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	teams := map[int]int64{}
+	var growth2020 float64
+	for _, r := range got.MeetingsByYear {
+		if r.Platform == "teams" {
+			teams[r.Year] = r.Meetings
+			if r.Year == 2020 && r.GrowthPct != nil {
+				growth2020 = *r.GrowthPct
+			}
+		}
+	}
+	if teams[2019] != 300 || teams[2020] != 39150 || teams[2021] != 44800 || growth2020 != 12950 {
+		t.Errorf("teams by year %v, growth 2020 %v", teams, growth2020)
+	}
+	f := got.Fleet
+	want := map[string]float64{
+		"devices": 3, "batteries": 3, "batteries_below_80_pct": 1, "batteries_over_1000_cycles": 1,
+		"devices_due_for_battery": 1, "due_for_replacement": 1, "planned_life_years": 5,
+		"age_from_firmware_date": 2, "age_from_first_seen": 1, "median_age_years": 2,
+	}
+	for k, v := range want {
+		if f[k] != v {
+			t.Errorf("fleet.%s = %v, want %v", k, f[k], v)
+		}
+	}
+	if f["as_of"] != "2021-12-20" {
+		t.Errorf("as_of %v", f["as_of"])
+	}
+	up := f["uptime"].(map[string]any)
+	if up["devices"] != 3.0 || up["not_rebooted_30d"] != 1.0 || up["not_rebooted_30d_pct"] != 33.3 {
+		t.Errorf("uptime %v", up)
+	}
+	spans := map[string]map[string]any{}
+	for _, m := range got.Method {
+		spans[m["source"].(string)] = m
+	}
+	if s := spans["devices"]; s == nil || s["days"] != float64(devicestest.Days) || s["last_day"] != "2021-12-19" {
+		t.Errorf("devices span %v", s)
+	}
+	if s := spans["meetings:teams"]; s == nil || s["first_day"] != "2019-01-01" {
+		t.Errorf("teams span %v", s)
+	}
+	hasTeamsAudio := false
+	for _, m := range got.Minutes {
+		if m["platform"] == "teams" && m["audio_min"] != nil {
+			hasTeamsAudio = true
+		}
+	}
+	if !hasTeamsAudio {
+		t.Logf("no Teams audio minutes in the seed: %v", got.Minutes)
+	}
+	if len(got.Minutes) == 0 {
+		t.Error("no minutes by modality")
+	}
+
+	var md bytes.Buffer
+	if err := report.WriteMarkdown(&md, y, report.Swedish); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"| Microsoft Teams | 2020 | 39\u00a0150 | +12\u00a0950,0\u00a0% |", "## Metod och datakällor", "| devices | `device_daily` |"} {
+		if !strings.Contains(md.String(), s) {
+			t.Errorf("markdown lacks %q", s)
+		}
+	}
+	var tbl bytes.Buffer
+	if err := report.WriteYearlyTable(&tbl, y); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tbl.String(), "devices due for a battery") {
+		t.Errorf("table: %s", tbl.String())
+	}
+}
