@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
@@ -10,15 +12,18 @@ import (
 )
 
 func init() {
-	register(command{Name: "report", Summary: "meetings per platform per year and month with growth (json or table)", Run: runReport})
+	register(command{Name: "report", Summary: "yearly sustainability report: meetings, fleet age, batteries, uptime (html, md, json or table)", Run: runReport})
 }
 
 func runReport(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "report", "--from YEAR --to YEAR [--format json|table]")
+	fs := newFlagSet(env, "report", "--from YEAR --to YEAR [--format html|md|json|table] [--lang sv|en] [--out FILE] [--planned-life YEARS]")
 	thisYear := time.Now().UTC().Year()
 	from := fs.Int("from", thisYear-2, "first calendar year (UTC)")
 	to := fs.Int("to", thisYear, "last calendar year (UTC)")
-	format := fs.String("format", "table", "output: json or table")
+	format := fs.String("format", "table", "output: html, md, json or table")
+	lang := fs.String("lang", "sv", "language of html and md: sv or en")
+	out := fs.String("out", "", "write to FILE instead of standard output")
+	life := fs.Float64("planned-life", 5, "planned life of a device in years; older devices are due for replacement")
 	cfgPath := fs.String("config", "", "YAML configuration file (default $KRETSLOPP_CONFIG)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -26,11 +31,20 @@ func runReport(ctx context.Context, env *cliEnv, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	if *format != "json" && *format != "table" {
-		return usageError{fmt.Sprintf("--format %q: use json or table", *format)}
+	switch *format {
+	case "html", "md", "json", "table":
+	default:
+		return usageError{fmt.Sprintf("--format %q: use html, md, json or table", *format)}
+	}
+	l, err := report.ParseLang(*lang)
+	if err != nil {
+		return usageError{"--lang: " + err.Error()}
 	}
 	if *from < 2000 || *to > 9999 || *from > *to {
 		return usageError{fmt.Sprintf("--from %d --to %d: expected years with from <= to", *from, *to)}
+	}
+	if *life <= 0 {
+		return usageError{fmt.Sprintf("--planned-life %v: must be positive", *life)}
 	}
 	cfg, err := env.LoadConfig(*cfgPath)
 	if err != nil {
@@ -41,12 +55,37 @@ func runReport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer client.Close()
-	rep, err := report.BuildMeetings(ctx, client, *from, *to)
+	rep, err := report.BuildYearly(ctx, client, *from, *to, report.Options{PlannedLifeYears: *life})
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
-		return report.WriteJSON(env.Stdout, rep)
+	var w io.Writer = env.Stdout
+	var file *os.File
+	if *out != "" {
+		if file, err = os.Create(*out); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		defer file.Close()
+		w = file
 	}
-	return report.WriteTable(env.Stdout, rep)
+	switch *format {
+	case "json":
+		err = report.WriteYearlyJSON(w, rep)
+	case "html":
+		err = report.WriteHTML(w, rep, l)
+	case "md":
+		err = report.WriteMarkdown(w, rep, l)
+	default:
+		err = report.WriteYearlyTable(w, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		env.Logger.Info("report written", "file", *out, "format", *format)
+	}
+	return nil
 }
