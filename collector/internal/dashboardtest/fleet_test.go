@@ -1,0 +1,357 @@
+package dashboardtest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/kretslopp/kretslopp/collector/internal/callrecords"
+	"github.com/kretslopp/kretslopp/collector/internal/config"
+	"github.com/kretslopp/kretslopp/collector/internal/graphsim"
+	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
+	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
+	"github.com/kretslopp/kretslopp/collector/internal/meetings"
+	"github.com/kretslopp/kretslopp/collector/internal/server"
+)
+
+const agentToken = "dashboard-test-agent-token-0123456789"
+
+// fleetDevice is one simulated laptop (or desktop) and how it behaved.
+type fleetDevice struct {
+	dev          ingesttest.Device
+	firmware     string
+	osDesc       string
+	firstSeenAgo time.Duration // an early report this long ago (0: none)
+	lastSeenAgo  time.Duration // reports stop this long before now
+	rebootEvery  int           // days between boots; 0: never rebooted in the window
+	batteries    []fleetBattery
+	dropAt       int // report index with spool_dropped > 0 (-1: none)
+}
+
+type fleetBattery struct {
+	id            string
+	design        float64
+	health        float64 // health at the end, per cent
+	healthPerYear float64 // health lost per year
+	cycles        int64   // cycle count at the end (0: unknown)
+	cyclesPerDay  float64
+}
+
+const day = 24 * time.Hour
+
+// fleet is the municipality's test fleet: several models and OSes, one
+// and two batteries, worn and fresh batteries, reboots daily to never,
+// devices first seen years ago, old firmware, and devices gone quiet.
+func fleet() []fleetDevice {
+	lap := func(n int, host, osType, osVersion, manufacturer, model, site string) ingesttest.Device {
+		d := ingesttest.Laptop(n)
+		d.Hostname, d.OS, d.OSVersion, d.Manufacturer, d.Model, d.Site = host, osType, osVersion, manufacturer, model, site
+		return d
+	}
+	return []fleetDevice{
+		{dev: lap(1, "skola-lap-0001", "linux", "12", "LENOVO", "ThinkPad T14 Gen 2i", "rinkeby-skola"),
+			firmware: "2021-03-15", osDesc: "Debian GNU/Linux 12 (bookworm)", firstSeenAgo: 540 * day, rebootEvery: 3, dropAt: 40,
+			batteries: []fleetBattery{
+				{id: "BAT0", design: 50, health: 77.5, healthPerYear: 6, cycles: 1060, cyclesPerDay: 0.8},
+				{id: "BAT1", design: 24, health: 92, healthPerYear: 3, cycles: 300, cyclesPerDay: 0.3},
+			}},
+		{dev: lap(2, "skola-lap-0002", "linux", "12", "LENOVO", "ThinkPad T14 Gen 2i", "rinkeby-skola"),
+			firmware: "2017-06-01", osDesc: "Debian GNU/Linux 12 (bookworm)", firstSeenAgo: 1280 * day, rebootEvery: 0, dropAt: -1,
+			batteries: []fleetBattery{{id: "BAT0", design: 50, health: 65, healthPerYear: 7, cycles: 1310, cyclesPerDay: 1}}},
+		{dev: lap(3, "kontor-0003", "windows", "10.0.22631", "HP", "HP ProBook 440 G8", "stadshuset"),
+			firmware: "2020-11-02", osDesc: "Microsoft Windows 11 Pro", firstSeenAgo: 910 * day, rebootEvery: 1, dropAt: -1,
+			batteries: []fleetBattery{{id: "BAT0", design: 45, health: 88, healthPerYear: 4, cycles: 420, cyclesPerDay: 0.5}}},
+		{dev: lap(4, "kontor-0004", "darwin", "14.6", "Apple Inc.", "MacBookAir10,1", "stadshuset"),
+			firmware: "2023-05-10", osDesc: "macOS 14.6 Sonoma", rebootEvery: 7, dropAt: -1,
+			batteries: []fleetBattery{{id: "InternalBattery-0", design: 49.9, health: 97, healthPerYear: 2, cycles: 150, cyclesPerDay: 0.4}}},
+		{dev: lap(5, "skola-lap-0005", "windows", "10.0.19045", "Dell Inc.", "Latitude 5420", "vallhagen-skola"),
+			firmware: "2019-09-01", osDesc: "Microsoft Windows 10 Education", lastSeenAgo: 20 * day, rebootEvery: 2, dropAt: 3,
+			batteries: []fleetBattery{{id: "BAT0", design: 42, health: 81, healthPerYear: 5, cycles: 700, cyclesPerDay: 0.6}}},
+		{dev: lap(6, "skola-lap-0006", "linux", "11", "LENOVO", "ThinkPad T14 Gen 2i", "vallhagen-skola"),
+			firmware: "2021-03-15", osDesc: "Debian GNU/Linux 11 (bullseye)", lastSeenAgo: 16 * day, rebootEvery: 4, dropAt: -1,
+			batteries: []fleetBattery{{id: "BAT0", design: 50, health: 85, healthPerYear: 5}}}, // firmware counts no cycles
+		{dev: lap(7, "kontor-0007", "windows", "10.0.22631", "Dell Inc.", "OptiPlex 7090", "stadshuset"),
+			firmware: "2021-08-20", osDesc: "Microsoft Windows 11 Pro", rebootEvery: 2, dropAt: -1}, // desktop: no battery
+	}
+}
+
+// Figures the fleet must give (checked against panel results).
+const (
+	fleetDevices       = 7
+	notSeen14Days      = 2 // devices 5 and 6
+	notRebooted30Days  = 1 // device 2
+	fleetBatteries     = 7
+	batteriesUnder80   = 2 // device 1 BAT0 (77.5), device 2 (65)
+	batteriesOver1000  = 2 // device 1 BAT0 (1060), device 2 (1310); device 6 has no count
+	batteriesWithCount = 6
+	richDevice         = "device-000001"
+	richHost           = "skola-lap-0001"
+)
+
+func str(k, v string) *commonpb.KeyValue {
+	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
+}
+
+func intGauge(name, unit string, ts time.Time, v int64) *metricpb.Metric {
+	return &metricpb.Metric{Name: name, Unit: unit, Data: &metricpb.Metric_Gauge{Gauge: &metricpb.Gauge{
+		DataPoints: []*metricpb.NumberDataPoint{{TimeUnixNano: uint64(ts.UnixNano()), Value: &metricpb.NumberDataPoint_AsInt{AsInt: v}}},
+	}}}
+}
+
+// report is the agent's report of f at ts (index i of its reports).
+func (f fleetDevice) report(ts, now time.Time, i int) *metricpb.ResourceMetrics {
+	d := f.dev
+	end := now.Add(-f.lastSeenAgo)
+	switch {
+	case ts.Before(now.Add(-40 * day)): // the early report, years ago
+		d.BootTime = ts.Add(-2 * time.Hour).Unix()
+	case f.rebootEvery == 0:
+		d.BootTime = now.Add(-45 * day).Unix()
+	default:
+		// Boots at 07:00 UTC every rebootEvery days, counted from 40 days ago.
+		origin := now.Add(-40 * day).Truncate(day).Add(7 * time.Hour)
+		n := int(ts.Sub(origin) / (time.Duration(f.rebootEvery) * day))
+		boot := origin.Add(time.Duration(n*f.rebootEvery) * day)
+		if boot.After(ts) {
+			boot = boot.Add(-time.Duration(f.rebootEvery) * day)
+		}
+		d.BootTime = boot.Unix()
+	}
+	d.UptimeS = float64(ts.Unix() - d.BootTime)
+	d.Batteries = nil
+	back := end.Sub(ts).Hours() / 24 // days before the last report
+	for _, b := range f.batteries {
+		health := b.health + b.healthPerYear*back/365
+		cycles := int64(0)
+		if b.cycles > 0 {
+			cycles = max(1, b.cycles-int64(b.cyclesPerDay*back))
+		}
+		d.Batteries = append(d.Batteries, ingesttest.Battery{
+			ID: b.id, CycleCount: cycles, DesignWh: b.design, FullWh: b.design * health / 100,
+			Charge: 0.2 + 0.7*float64(i%5)/4, State: []string{"discharging", "charging", "full"}[i%3],
+		})
+	}
+	rm := d.ResourceMetrics(ts)
+	rm.Resource.Attributes = append(rm.Resource.Attributes,
+		str("kretslopp.firmware.date", f.firmware),
+		str("os.description", f.osDesc))
+	dropped := int64(0)
+	if i == f.dropAt {
+		dropped = 3
+	}
+	rm.ScopeMetrics[0].Metrics = append(rm.ScopeMetrics[0].Metrics,
+		intGauge("kretslopp.agent.spool.dropped", "{batch}", ts, dropped))
+	return rm
+}
+
+type timedReport struct {
+	ts time.Time
+	rm *metricpb.ResourceMetrics
+}
+
+// reports are every report of the fleet: every 8 hours over the last 35
+// days (until each device went quiet), plus the early reports.
+func reports(now time.Time) []timedReport {
+	var out []timedReport
+	for n, f := range fleet() {
+		i := 0
+		if f.firstSeenAgo > 0 {
+			ts := now.Add(-f.firstSeenAgo)
+			out = append(out, timedReport{ts, f.report(ts, now, i)})
+			i++
+		}
+		end := now.Add(-f.lastSeenAgo).Add(-time.Minute)
+		for ts := now.Add(-35 * day).Add(time.Duration(n*7) * time.Minute); !ts.After(end); ts = ts.Add(8 * time.Hour) {
+			out = append(out, timedReport{ts, f.report(ts, now, i)})
+			i++
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ts.Before(out[j].ts) })
+	return out
+}
+
+// startCollector runs the real collector (server.New) against db.
+func startCollector(t *testing.T, db *influxtest.DB) string {
+	t.Helper()
+	tokens := filepath.Join(t.TempDir(), "tokens")
+	if err := os.WriteFile(tokens, []byte(agentToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Defaults()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.AgentTokensFile = tokens
+	cfg.Influx = db.Config()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return "http://" + srv.Addr()
+}
+
+// sendFleet posts the fleet's reports to the collector as the agents
+// would (protobuf, gzip, bearer token), several reports a request as a
+// spool sends them after a time offline.
+func sendFleet(t *testing.T, url string, now time.Time) int {
+	t.Helper()
+	all := reports(now)
+	const perRequest = 40
+	for start := 0; start < len(all); start += perRequest {
+		var rms []*metricpb.ResourceMetrics
+		for _, r := range all[start:min(start+perRequest, len(all))] {
+			rms = append(rms, r.rm)
+		}
+		body := ingesttest.Protobuf(ingesttest.Request(rms...), true)
+		req, err := http.NewRequest(http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-protobuf")
+		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("Authorization", "Bearer "+agentToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("collector answered %d: %s", resp.StatusCode, b)
+		}
+		var out colmetricpb.ExportMetricsServiceResponse
+		if err := proto.Unmarshal(b, &out); err != nil {
+			t.Fatalf("response: %v", err)
+		}
+		if ps := out.GetPartialSuccess(); ps.GetRejectedDataPoints() != 0 {
+			t.Fatalf("collector refused data points: %v", ps)
+		}
+	}
+	return len(all)
+}
+
+// importMeetings imports the demo seed (Teams activity counts 2019–2021,
+// Skype/Webex/video rooms, Zoom) and the Teams device-usage and
+// user-detail exports through the import code: Decode, Merge, Points,
+// write, then the monthly and yearly rollups.
+func importMeetings(t *testing.T, db *influxtest.DB) {
+	t.Helper()
+	ctx := context.Background()
+	files := map[string]meetings.Format{}
+	seed, err := filepath.Glob("../meetings/testdata/seed/*.csv")
+	if err != nil || len(seed) == 0 {
+		t.Fatalf("seed files: %v (%d)", err, len(seed))
+	}
+	for _, f := range seed {
+		switch base := filepath.Base(f); {
+		case strings.HasPrefix(base, "TeamsUserActivityCounts"):
+			files[f] = meetings.FormatTeamsActivityCounts
+		case strings.HasPrefix(base, "zoom-daily"):
+			files[f] = meetings.FormatZoomDaily
+		case base == "meetings-daily.csv":
+			files[f] = meetings.FormatMeetingsDaily
+		default:
+			t.Fatalf("unknown seed file %s", f)
+		}
+	}
+	files["../meetings/testdata/teams-device-usage.csv"] = meetings.FormatTeamsDeviceUsage
+	files["../meetings/testdata/teams-user-detail.csv"] = meetings.FormatTeamsUserDetail
+	names := make([]string, 0, len(files))
+	for f := range files {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	var lists [][]meetings.Record
+	for _, name := range names {
+		fh, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := meetings.Decode(ctx, files[name], fh, meetings.Options{File: name})
+		fh.Close()
+		if err != nil {
+			t.Fatalf("decode %s: %v", name, err)
+		}
+		if err := res.Err(); err != nil {
+			t.Fatalf("decode %s: %v", name, err)
+		}
+		lists = append(lists, res.Records)
+	}
+	merged := meetings.Merge(lists...)
+	client := db.Client(t)
+	if err := client.Write(ctx, meetings.Points(merged)); err != nil {
+		t.Fatalf("write meetings: %v", err)
+	}
+	from, to, ok := meetings.Years(merged)
+	if !ok {
+		t.Fatal("no meetings in the seed")
+	}
+	if _, err := meetings.UpdateRollups(ctx, client, from, to+1); err != nil {
+		t.Fatalf("rollups: %v", err)
+	}
+}
+
+// pullCallRecords aggregates a month of call records that the Graph
+// simulator serves (its 2020 story) into call_records_daily, through
+// callrecords.Aggregator as the pull does. The msgraph-sdk-go client is
+// left out on purpose (minutes to compile); it is tested against the same
+// simulator in collector/internal/graph.
+func pullCallRecords(t *testing.T, db *influxtest.DB) {
+	t.Helper()
+	now := time.Date(2020, 6, 15, 12, 0, 0, 0, time.UTC)
+	sim, err := graphsim.Start("", graphsim.Options{Story: graphsim.Story{Seed: 1, CallRecordScale: 0.01}, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatalf("graph simulator: %v", err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	to := callrecords.Truncate(now)
+	from := to.AddDate(0, 0, -29)
+	agg := callrecords.New(from, to)
+	for _, r := range sim.CallRecordsBetween(from, to) {
+		rec := callrecords.Record{ID: r.ID, Type: r.Type, Modalities: r.Modalities, Participants: len(r.Participants)}
+		if rec.Start, err = time.Parse(time.RFC3339Nano, r.StartDateTime); err != nil {
+			t.Fatalf("call record start %q: %v", r.StartDateTime, err)
+		}
+		if rec.End, err = time.Parse(time.RFC3339Nano, r.EndDateTime); err != nil {
+			t.Fatalf("call record end %q: %v", r.EndDateTime, err)
+		}
+		agg.Add(rec)
+	}
+	points := agg.Points("graph")
+	var records int64
+	for _, d := range agg.Days() {
+		records += d.Records
+	}
+	if records == 0 {
+		t.Fatal("the simulator served no call records")
+	}
+	if err := db.Client(t).Write(context.Background(), points); err != nil {
+		t.Fatalf("write call records: %v", err)
+	}
+}
