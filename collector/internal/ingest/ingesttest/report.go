@@ -19,6 +19,7 @@ import (
 type Device struct {
 	ID, Hostname, OS, OSVersion, Manufacturer, Model, Serial string
 	Site                                                     string
+	FirmwareDate                                             string // YYYY-MM-DD, optional
 	UptimeS                                                  float64
 	BootTime                                                 int64
 	Batteries                                                []Battery
@@ -91,20 +92,24 @@ func (d Device) ResourceMetrics(ts time.Time) *metricpb.ResourceMetrics {
 			metrics = append(metrics, intGauge("kretslopp.battery.cycle_count", "{cycle}", ts, b.CycleCount, id))
 		}
 	}
+	attrs := []*commonpb.KeyValue{
+		str("host.id", d.ID),
+		str("host.name", d.Hostname),
+		str("host.arch", "amd64"),
+		str("os.type", d.OS),
+		str("os.version", d.OSVersion),
+		str("device.manufacturer", d.Manufacturer),
+		str("device.model.name", d.Model),
+		str("kretslopp.hardware.serial", d.Serial),
+		str("service.name", "kretslopp-agent"),
+		str("service.version", "0.1.0"),
+		str("kretslopp.label.site", d.Site),
+	}
+	if d.FirmwareDate != "" {
+		attrs = append(attrs, str("kretslopp.firmware.date", d.FirmwareDate))
+	}
 	return &metricpb.ResourceMetrics{
-		Resource: &resourcepb.Resource{Attributes: []*commonpb.KeyValue{
-			str("host.id", d.ID),
-			str("host.name", d.Hostname),
-			str("host.arch", "amd64"),
-			str("os.type", d.OS),
-			str("os.version", d.OSVersion),
-			str("device.manufacturer", d.Manufacturer),
-			str("device.model.name", d.Model),
-			str("kretslopp.hardware.serial", d.Serial),
-			str("service.name", "kretslopp-agent"),
-			str("service.version", "0.1.0"),
-			str("kretslopp.label.site", d.Site),
-		}},
+		Resource: &resourcepb.Resource{Attributes: attrs},
 		ScopeMetrics: []*metricpb.ScopeMetrics{{
 			Scope:   &commonpb.InstrumentationScope{Name: "kretslopp-agent"},
 			Metrics: metrics,

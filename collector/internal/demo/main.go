@@ -1,0 +1,339 @@
+// Command demo is `make demo`: the whole Kretslopp pipeline on this machine
+// with embedded defaults. It starts a real InfluxDB 1.8 and the collector,
+// runs the real agent on this machine, replays a simulated municipal fleet
+// through the collector, imports the historical meeting exports, pulls from
+// the bundled Microsoft Graph simulator, and prints the figures and how to
+// look at the data. Everything stays on loopback; the data stays in
+// demo-data/. With KRETSLOPP_DEMO_KEEP=1 the servers keep running until
+// Ctrl-C.
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/kretslopp/kretslopp/collector/internal/graphsim"
+	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
+	"github.com/kretslopp/kretslopp/internal/influxserver"
+)
+
+const (
+	dataDir      = "demo-data"
+	database     = "kretslopp"
+	agentToken   = "demo-agent-token-change-me-0001"
+	readToken    = "demo-read-token-change-me-00001"
+	seedDir      = "collector/internal/meetings/testdata/seed"
+	graphToday   = "2021-03-31"
+	fleetSize    = 120
+	fleetWeeks   = 104
+	collectorBin = "bin/kretslopp-collector"
+	agentBin     = "bin/kretslopp-agent"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func step(format string, args ...any) {
+	fmt.Printf("\n==> "+format+"\n", args...)
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(abs); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return err
+	}
+
+	step("Starting InfluxDB OSS 1.8 (data in %s/influxdb)", dataDir)
+	influxLog, err := os.Create(filepath.Join(abs, "influxd.log"))
+	if err != nil {
+		return err
+	}
+	defer influxLog.Close()
+	influx, err := influxserver.Start(ctx, influxserver.Options{Dir: filepath.Join(abs, "influxdb"), Log: influxLog})
+	if err != nil {
+		return err
+	}
+	defer influx.Stop()
+	if err := influx.Exec(ctx, "CREATE DATABASE "+database); err != nil {
+		return err
+	}
+	fmt.Println("    InfluxDB at", influx.URL)
+
+	step("Starting the collector (kretslopp-collector serve)")
+	tokensFile := filepath.Join(abs, "agent-tokens")
+	readTokensFile := filepath.Join(abs, "read-tokens")
+	if err := os.WriteFile(tokensFile, []byte("# demo agent token\n"+agentToken+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(readTokensFile, []byte(readToken+"\n"), 0o600); err != nil {
+		return err
+	}
+	port, err := influxserver.FreePort()
+	if err != nil {
+		return err
+	}
+	collectorURL := "http://127.0.0.1:" + strconv.Itoa(port)
+	env := append(os.Environ(),
+		"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
+		"KRETSLOPP_INFLUX_URL="+influx.URL,
+		"KRETSLOPP_INFLUX_BUCKET="+database+"/autogen",
+		"KRETSLOPP_AGENT_TOKENS_FILE="+tokensFile,
+		"KRETSLOPP_READ_TOKENS_FILE="+readTokensFile,
+		"KRETSLOPP_LOG_LEVEL=warn",
+	)
+	collectorLog, err := os.Create(filepath.Join(abs, "collector.log"))
+	if err != nil {
+		return err
+	}
+	defer collectorLog.Close()
+	collector := exec.Command(collectorBin, "serve")
+	collector.Env, collector.Stdout, collector.Stderr = env, collectorLog, collectorLog
+	if err := collector.Start(); err != nil {
+		return fmt.Errorf("start collector (run `make build` first): %w", err)
+	}
+	defer func() { _ = collector.Process.Signal(os.Interrupt); _ = collector.Wait() }()
+	if err := waitReady(ctx, collectorURL+"/readyz"); err != nil {
+		return err
+	}
+	fmt.Println("    collector at", collectorURL, "(OTLP/HTTP: POST /v1/metrics)")
+
+	step("The agent on this machine: kretslopp-agent collect")
+	agentEnv := append(os.Environ(),
+		"KRETSLOPP_COLLECTOR_URL="+collectorURL,
+		"KRETSLOPP_TOKEN="+agentToken,
+		"KRETSLOPP_SPOOL_DIR="+filepath.Join(abs, "agent-spool"),
+		"KRETSLOPP_INTERVAL=1s",
+		"KRETSLOPP_LOG_LEVEL=warn",
+	)
+	if err := runCmd(ctx, agentEnv, os.Stdout, agentBin, "collect"); err != nil {
+		return err
+	}
+	step("Running the agent for 5 seconds (kretslopp-agent run, one report a second)")
+	agentCtx, cancelAgent := context.WithTimeout(ctx, 5*time.Second)
+	agent := exec.CommandContext(agentCtx, agentBin, "run")
+	agent.Env, agent.Stdout, agent.Stderr = agentEnv, os.Stdout, os.Stderr
+	agent.Cancel = func() error { return agent.Process.Signal(os.Interrupt) }
+	_ = agent.Run()
+	cancelAgent()
+	if err := runCmd(ctx, agentEnv, os.Stdout, agentBin, "spool"); err != nil {
+		return err
+	}
+
+	to := time.Now().UTC().Add(-time.Hour)
+	from := to.AddDate(0, 0, -7*fleetWeeks)
+	step("Replaying a simulated fleet of %d municipal laptops, weekly reports %s – %s, through the collector", fleetSize, from.Format("2006-01-02"), to.Format("2006-01-02"))
+	n, err := replayFleet(ctx, collectorURL, from, to)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("    %d reports acknowledged\n", n)
+
+	step("Importing historical meeting exports (%s)", seedDir)
+	collectorEnv := env
+	imports := [][]string{
+		append([]string{"import", "--format", "teams-activity-counts"}, glob(seedDir, "TeamsUserActivityCounts_*.csv")...),
+		append([]string{"import", "--format", "zoom-daily"}, glob(seedDir, "zoom-daily-*.csv")...),
+		{"import", "--format", "meetings-daily", filepath.Join(seedDir, "meetings-daily.csv")},
+	}
+	for _, args := range imports {
+		if err := runCmd(ctx, collectorEnv, os.Stdout, collectorBin, args...); err != nil {
+			return err
+		}
+	}
+
+	step("Pulling from the Microsoft Graph simulator (its today: %s)", graphToday)
+	sim, simEnv, err := startGraphSimulator(abs)
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+	if err := runCmd(ctx, append(collectorEnv, simEnv...), os.Stdout, collectorBin, "pull", "--once", "--today", graphToday); err != nil {
+		return err
+	}
+
+	step("Meeting growth per platform and year (kretslopp-collector report --from 2019 --to 2021 --format table)")
+	if err := runCmd(ctx, collectorEnv, os.Stdout, collectorBin, "report", "--from", "2019", "--to", "2021", "--format", "table"); err != nil {
+		return err
+	}
+	reportPath := filepath.Join(abs, "report.html")
+	step("Writing the yearly report to %s", reportPath)
+	var out bytes.Buffer
+	if err := runCmd(ctx, collectorEnv, &out, collectorBin, "report", "--from", "2019", "--to", "2021", "--format", "html", "--out", reportPath); err != nil {
+		fmt.Printf("    (HTML report not available in this build: %v)\n", err)
+	} else {
+		fmt.Print(out.String())
+	}
+
+	fmt.Printf(`
+==> Done. The data is in %[1]s/ (InfluxDB data, logs, report.html).
+
+Look at it:
+  curl -sG %[2]s/query --data-urlencode db=%[3]s \
+       --data-urlencode "q=SELECT last(uptime_s), last(hostname) FROM device GROUP BY device_id LIMIT 5"
+  curl -sG %[2]s/query --data-urlencode db=%[3]s \
+       --data-urlencode "q=SELECT meetings, growth_pct FROM meetings_yearly GROUP BY platform"
+  open %[1]s/report.html in a browser
+
+Grafana: dashboards/ holds the dashboards and provisioning; point an InfluxDB
+data source (query language InfluxQL, database %[3]s) at InfluxDB, or run
+deploy/compose for collector + InfluxDB 2 + Grafana together.
+`, dataDir, influx.URL, database)
+	if os.Getenv("KRETSLOPP_DEMO_KEEP") != "" {
+		fmt.Printf("\nServers keep running (KRETSLOPP_DEMO_KEEP): InfluxDB %s, collector %s. Ctrl-C stops them.\n", influx.URL, collectorURL)
+		<-ctx.Done()
+	} else {
+		fmt.Println("Servers stop now; KRETSLOPP_DEMO_KEEP=1 make demo keeps them running.")
+	}
+	return nil
+}
+
+func glob(dir, pattern string) []string {
+	m, _ := filepath.Glob(filepath.Join(dir, pattern))
+	return m
+}
+
+func runCmd(ctx context.Context, env []string, stdout io.Writer, bin string, args ...string) error {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %v: %w", bin, args, err)
+	}
+	return nil
+}
+
+func waitReady(ctx context.Context, url string) error {
+	for range 100 {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s did not become ready", url)
+}
+
+// replayFleet posts the simulated fleet's history through the collector,
+// as its agents would have, eight at a time.
+func replayFleet(ctx context.Context, url string, from, to time.Time) (int, error) {
+	type job struct{ body []byte }
+	jobs := make(chan job, 64)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	acked := 0
+	client := &http.Client{Timeout: 30 * time.Second}
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				err := postReport(ctx, client, url, j.body)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				} else if err == nil {
+					acked++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	ingesttest.FleetHistory(2020, fleetSize, from, to, 7*24*time.Hour, func(d ingesttest.Device, ts time.Time) bool {
+		body := ingesttest.Protobuf(ingesttest.Request(d.ResourceMetrics(ts)), true)
+		select {
+		case jobs <- job{body}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	})
+	close(jobs)
+	wg.Wait()
+	return acked, firstErr
+}
+
+func postReport(ctx context.Context, client *http.Client, url string, body []byte) error {
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/x-protobuf")
+		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("Authorization", "Bearer "+agentToken)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusOK:
+			return nil
+		case (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) && attempt < 20:
+			time.Sleep(time.Second)
+		default:
+			return fmt.Errorf("collector answered %s", resp.Status)
+		}
+	}
+}
+
+func startGraphSimulator(dir string) (*graphsim.Server, []string, error) {
+	day, _ := time.Parse("2006-01-02", graphToday)
+	offset := day.Sub(time.Now().UTC().Truncate(24 * time.Hour))
+	sim, err := graphsim.Start("127.0.0.1:0", graphsim.Options{
+		Story:        graphsim.Story{Seed: 2020, CallRecordScale: 0.05},
+		Now:          func() time.Time { return time.Now().UTC().Add(offset) },
+		TenantID:     "kretslopp-demo-tenant",
+		ClientID:     "kretslopp-demo-app",
+		ClientSecret: "demo-secret",
+		PageSize:     60,
+		Logger:       slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	caFile := filepath.Join(dir, "graphsim-ca.pem")
+	if err := os.WriteFile(caFile, sim.CACertPEM(), 0o644); err != nil {
+		sim.Close()
+		return nil, nil, err
+	}
+	return sim, []string{
+		"SSL_CERT_FILE=" + caFile,
+		"KRETSLOPP_GRAPH_BASE_URL=" + sim.BaseURL(),
+		"KRETSLOPP_GRAPH_AUTHORITY_HOST=" + sim.AuthorityHost(),
+		"KRETSLOPP_GRAPH_TENANT_ID=kretslopp-demo-tenant",
+		"KRETSLOPP_GRAPH_CLIENT_ID=kretslopp-demo-app",
+		"KRETSLOPP_GRAPH_CLIENT_SECRET=demo-secret",
+	}, nil
+}
