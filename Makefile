@@ -17,7 +17,7 @@ RACE_PKGS    = $(filter-out $(MSGRAPH_PKGS),$(ALL_PKGS))
 
 CROSS := windows/amd64 windows/arm64 darwin/amd64 darwin/arm64 linux/arm64
 
-.PHONY: all build influxdb test test-race test-msgraph cross lint bench demo clean
+.PHONY: all build influxdb chromium test test-race test-msgraph cross lint bench demo clean
 
 all: build
 
@@ -33,7 +33,11 @@ $(INFLUXD):
 	@mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) $(GO) install github.com/influxdata/influxdb/cmd/influxd@v1.8.10
 
-test: influxdb build cross test-race test-msgraph
+# Debian's Chromium for the report's browser test (root installs it).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: influxdb chromium build cross test-race test-msgraph
 
 test-race: influxdb
 	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
