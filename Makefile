@@ -17,7 +17,7 @@ RACE_PKGS    = $(filter-out $(MSGRAPH_PKGS),$(ALL_PKGS))
 
 CROSS := windows/amd64 windows/arm64 darwin/amd64 darwin/arm64 linux/arm64
 
-.PHONY: all build influxdb chromium test test-race test-msgraph cross lint bench demo clean
+.PHONY: all build dashboards influxdb chromium test test-race test-msgraph cross lint bench demo clean
 
 all: build
 
@@ -25,6 +25,11 @@ build:
 	@mkdir -p bin
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/kretslopp-agent ./agent/cmd/kretslopp-agent
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/kretslopp-collector ./collector/cmd/kretslopp-collector
+
+# Regenerate the committed Grafana JSON from dashboards/*.go; `make test`
+# fails while the committed JSON differs.
+dashboards:
+	$(GO) run ./dashboards/cmd/gen
 
 # InfluxDB OSS 1.8.10 from the Go module proxy: the real server the
 # integration tests and the demo run against.

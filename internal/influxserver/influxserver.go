@@ -101,6 +101,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("influxd data directory: %w", err)
 		}
 		s.dir, s.removeDir = dir, true
+	} else if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("influxd data directory: %w", err)
 	}
 	httpPort := opts.Port
 	if httpPort == 0 {
