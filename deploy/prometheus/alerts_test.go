@@ -1,0 +1,327 @@
+package prometheus
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"gopkg.in/yaml.v3"
+)
+
+type ruleFile struct {
+	Groups []struct {
+		Name     string `yaml:"name"`
+		Interval string `yaml:"interval"`
+		Rules    []struct {
+			Alert       string            `yaml:"alert"`
+			Record      string            `yaml:"record"`
+			Expr        string            `yaml:"expr"`
+			For         string            `yaml:"for"`
+			Labels      map[string]string `yaml:"labels"`
+			Annotations map[string]string `yaml:"annotations"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+func load(t *testing.T) ruleFile {
+	t.Helper()
+	f, err := os.Open("alerts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rf ruleFile
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true) // the rule file format: a misspelt key fails
+	if err := dec.Decode(&rf); err != nil {
+		t.Fatalf("alerts.yaml: %v", err)
+	}
+	if len(rf.Groups) == 0 {
+		t.Fatal("no rule groups")
+	}
+	return rf
+}
+
+// anchors are the GitHub heading anchors of docs/operations.md.
+func anchors(t *testing.T) map[string]bool {
+	t.Helper()
+	f, err := os.Open("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "#") {
+			continue
+		}
+		title := strings.TrimSpace(strings.TrimLeft(line, "#"))
+		var b strings.Builder
+		for _, r := range strings.ToLower(title) {
+			switch {
+			case unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_':
+				b.WriteRune(r)
+			case r == ' ':
+				b.WriteRune('-')
+			}
+		}
+		out[b.String()] = true
+	}
+	return out
+}
+
+func TestRulesWellFormed(t *testing.T) {
+	rf := load(t)
+	docs := anchors(t)
+	seen := map[string]bool{}
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				t.Errorf("group %s: a rule without alert name", g.Name)
+				continue
+			}
+			if seen[r.Alert] {
+				t.Errorf("alert %s twice", r.Alert)
+			}
+			seen[r.Alert] = true
+			if _, err := time.ParseDuration(r.For); err != nil && r.For != "" {
+				t.Errorf("%s: for %q: %v", r.Alert, r.For, err)
+			}
+			switch r.Labels["severity"] {
+			case "critical", "warning", "info":
+			default:
+				t.Errorf("%s: severity %q", r.Alert, r.Labels["severity"])
+			}
+			for _, a := range []string{"summary", "description", "runbook_url"} {
+				if r.Annotations[a] == "" {
+					t.Errorf("%s: no %s annotation", r.Alert, a)
+				}
+			}
+			_, anchor, _ := strings.Cut(r.Annotations["runbook_url"], "docs/operations.md#")
+			if !docs[anchor] {
+				t.Errorf("%s: runbook anchor #%s is not a heading of docs/operations.md", r.Alert, anchor)
+			}
+			if err := balanced(r.Expr); err != nil {
+				t.Errorf("%s: expr: %v", r.Alert, err)
+			}
+			if strings.Contains(r.Expr, "kretslopp_") && !strings.Contains(r.Expr, `job="kretslopp-collector"`) {
+				t.Errorf("%s: collector metrics should be scoped to job=\"kretslopp-collector\"", r.Alert)
+			}
+		}
+	}
+	for _, must := range []string{"KretsloppCollectorAllDown", "KretsloppInfluxWriteErrors", "KretsloppInfluxWriteSlow", "KretsloppAuthFailures"} {
+		if !seen[must] {
+			t.Errorf("alert %s missing", must)
+		}
+	}
+}
+
+// balanced checks (), {}, [] and quotes, the PromQL mistakes YAML lets
+// through.
+func balanced(expr string) error {
+	var stack []rune
+	pair := map[rune]rune{')': '(', '}': '{', ']': '['}
+	inQuote := false
+	for i, r := range expr {
+		if r == '"' {
+			inQuote = !inQuote
+			continue
+		}
+		if inQuote {
+			continue
+		}
+		switch r {
+		case '(', '{', '[':
+			stack = append(stack, r)
+		case ')', '}', ']':
+			if len(stack) == 0 || stack[len(stack)-1] != pair[r] {
+				return fmt.Errorf("unbalanced %q at %d", r, i)
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if inQuote || len(stack) > 0 {
+		return fmt.Errorf("unclosed %q", stack)
+	}
+	return nil
+}
+
+// declaredMetrics derives the Prometheus names of the instruments the
+// collector declares (collector/internal/ingest/handler.go NewMetrics),
+// by the OpenTelemetry Prometheus exporter's rules: dots become
+// underscores, unit "s" adds _seconds, counters add _total.
+func declaredMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	src, err := os.ReadFile("../../collector/internal/ingest/handler.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	re := regexp.MustCompile(`meter\.(Int64Counter|Float64Counter|Int64Histogram|Float64Histogram)\("([a-z0-9_.]+)"([^\n]*)`)
+	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+		name := strings.ReplaceAll(m[2], ".", "_")
+		if strings.Contains(m[3], `WithUnit("s")`) {
+			name += "_seconds"
+		}
+		if strings.HasSuffix(m[1], "Counter") {
+			out[name+"_total"] = true
+		} else {
+			for _, s := range []string{"_bucket", "_sum", "_count"} {
+				out[name+s] = true
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no instruments found in handler.go")
+	}
+	return out
+}
+
+// TestMetricNamesExist: every collector metric an alert uses is one the
+// collector exposes. The collector is started and its /metrics read; the
+// names derived from the source must agree with what it serves.
+func TestMetricNamesExist(t *testing.T) {
+	declared := declaredMetrics(t)
+	live := scrapeCollector(t)
+	for name := range live {
+		if strings.HasPrefix(name, "kretslopp_") && !declared[name] {
+			t.Errorf("collector serves %s, which the name derivation does not predict", name)
+		}
+	}
+	known := map[string]bool{"up": true}
+	for n := range declared {
+		known[n] = true
+	}
+	for n := range live {
+		known[n] = true
+	}
+	rf := load(t)
+	word := regexp.MustCompile(`[a-z_][a-z0-9_]*`)
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			// Label values and names inside {} are not metrics.
+			expr := regexp.MustCompile(`\{[^}]*\}|"[^"]*"|\[[^\]]*\]`).ReplaceAllString(r.Expr, " ")
+			for _, w := range word.FindAllString(expr, -1) {
+				if !strings.HasPrefix(w, "kretslopp_") && w != "up" {
+					continue
+				}
+				if !known[w] {
+					t.Errorf("%s uses %s, which the collector does not expose", r.Alert, w)
+				}
+			}
+		}
+	}
+}
+
+// scrapeCollector runs bin/kretslopp-collector (or builds it) against an
+// unreachable InfluxDB, sends one unauthenticated and one authenticated
+// report so that the request, write-error and write-duration series exist,
+// and returns the metric names on /metrics.
+func scrapeCollector(t *testing.T) map[string]bool {
+	t.Helper()
+	bin, err := filepath.Abs("../../bin/kretslopp-collector")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		bin = filepath.Join(t.TempDir(), "kretslopp-collector")
+		out, err := exec.Command("go", "build", "-o", bin, "../../collector/cmd/kretslopp-collector").CombinedOutput()
+		if err != nil {
+			t.Fatalf("build collector: %v\n%s", err, out)
+		}
+	}
+	dir := t.TempDir()
+	token := "prometheus-alert-test-token"
+	tokens := filepath.Join(dir, "tokens")
+	if err := os.WriteFile(tokens, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dead, _ := net.Listen("tcp", "127.0.0.1:0") // a port nobody answers on
+	deadAddr := dead.Addr().String()
+	dead.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "serve")
+	cmd.Env = append(os.Environ(),
+		"KRETSLOPP_LISTEN="+addr,
+		"KRETSLOPP_INFLUX_URL=http://"+deadAddr,
+		"KRETSLOPP_INFLUX_BUCKET=kretslopp/autogen",
+		"KRETSLOPP_AGENT_TOKENS_FILE="+tokens,
+		"KRETSLOPP_CONFIG=",
+	)
+	logs := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = cmd.Wait() }()
+	base := "http://" + addr
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("collector did not start: %v\n%s", err, logs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	report := `{"resourceMetrics":[{"resource":{"attributes":[{"key":"host.id","value":{"stringValue":"alert-test"}}]},` +
+		`"scopeMetrics":[{"metrics":[{"name":"system.uptime","unit":"s","gauge":{"dataPoints":[{"timeUnixNano":"1700000000000000000","asDouble":5}]}}]}]}]}`
+	for _, auth := range []string{"", "Bearer " + token} {
+		req, _ := http.NewRequest(http.MethodPost, base+"/v1/metrics", strings.NewReader(report))
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	names := map[string]bool{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, _, _ := strings.Cut(line, "{")
+		name, _, _ = strings.Cut(name, " ")
+		names[name] = true
+	}
+	for _, must := range []string{"kretslopp_ingest_requests_total", "kretslopp_influx_write_errors_total", "kretslopp_influx_write_duration_seconds_bucket"} {
+		if !names[must] {
+			t.Errorf("collector /metrics lacks %s after a failed write", must)
+		}
+	}
+	return names
+}
