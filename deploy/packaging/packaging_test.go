@@ -4,6 +4,7 @@ package packaging
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // repoRoot is the module root, two levels up from this package.
@@ -573,4 +575,48 @@ func fileGID(st os.FileInfo) string {
 		return strconv.FormatUint(uint64(sys.Gid), 10)
 	}
 	return ""
+}
+
+// TestShippedConfigsAccepted runs the real binaries from bin/ on the
+// configuration files the packages ship: the collector's passes
+// `config check`, the agent's has no error but the missing token, which the
+// operator writes after install.
+func TestShippedConfigsAccepted(t *testing.T) {
+	root := repoRoot(t)
+	collector := filepath.Join(root, "bin", "kretslopp-collector")
+	agent := filepath.Join(root, "bin", "kretslopp-agent")
+	if !isExecutable(collector) || !isExecutable(agent) {
+		t.Skip("bin/ has no binaries: run make build")
+	}
+	tokens := filepath.Join(t.TempDir(), "agent-tokens")
+	if err := os.WriteFile(tokens, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(collector, "config", "check", "--config", filepath.Join(root, "deploy/packaging/collector/collector.yaml"))
+	cmd.Env = append(os.Environ(), "KRETSLOPP_AGENT_TOKENS_FILE="+tokens, "KRETSLOPP_CONFIG=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("collector.yaml: config check: %v\n%s", err, out)
+	}
+
+	// A token file that surely does not exist, even on a machine where the
+	// agent is installed, so that `run` stops at validation.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd = exec.CommandContext(ctx, agent, "--config", filepath.Join(root, "deploy/packaging/agent/agent.yaml"), "run")
+	cmd.Env = append(os.Environ(), "KRETSLOPP_SPOOL_DIR="+t.TempDir(), "KRETSLOPP_TOKEN=", "KRETSLOPP_TOKEN_FILE="+filepath.Join(t.TempDir(), "agent.token"))
+	out, _ := cmd.CombinedOutput()
+	var problems []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if p, ok := strings.CutPrefix(strings.TrimSpace(line), "- "); ok {
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) == 0 {
+		t.Fatalf("agent ran with the shipped config and no token; output:\n%s", out)
+	}
+	for _, p := range problems {
+		if !strings.Contains(p, "token") || !strings.Contains(p, "agent.token") && !strings.Contains(p, "is required") {
+			t.Errorf("shipped agent.yaml: unexpected problem %q", p)
+		}
+	}
 }
