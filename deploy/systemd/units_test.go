@@ -112,6 +112,9 @@ func TestHardening(t *testing.T) {
 	if v, _ := agent.last("Install", "WantedBy"); v != "multi-user.target" {
 		t.Errorf("agent WantedBy=%q", v)
 	}
+	if v, _ := parse(t, "kretslopp-collector.service").last("Unit", "ConditionFileNotEmpty"); v != "/etc/kretslopp/agent-tokens" {
+		t.Errorf("collector ConditionFileNotEmpty=%q", v)
+	}
 	for _, name := range []string{"kretslopp-collector.service", "kretslopp-collector-pull.service"} {
 		u := parse(t, name)
 		if v, _ := u.last("Service", "User"); v != "kretslopp" {
