@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -172,6 +173,11 @@ func newReader(cfg config.Config, log *slog.Logger) *inventory.Reader {
 func runLoop(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Getenv("GOGC") == "" {
+		// The live heap is well under 1 MB; collecting at +50 % instead of
+		// +100 % keeps about 1 MB out of RSS for a negligible CPU cost.
+		debug.SetGCPercent(50)
+	}
 	sp, err := spool.Open(spool.Options{Dir: cfg.SpoolDir, MaxBytes: cfg.SpoolMaxBytes, MaxAge: cfg.SpoolMaxAge})
 	if err != nil {
 		return err

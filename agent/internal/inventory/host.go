@@ -12,20 +12,59 @@ import (
 	"github.com/shirou/gopsutil/v4/mem"
 )
 
+// hostRefresh is how often the slow-changing host facts (OS version,
+// memory and disk size, device ID) are read again; in between they come
+// from memory, which keeps a cycle cheap.
+const hostRefresh = time.Hour
+
+// hostCache keeps the slow-changing part of Device.
+type hostCache struct {
+	at       time.Time
+	dev      Device
+	bootTime int64
+}
+
 // readHost fills the OS-level identity, uptime, boot time, memory and disk
 // size from gopsutil. Each part is independent.
 func (r *Reader) readHost(ctx context.Context, d *Device) {
 	d.OS = runtime.GOOS
 	d.Arch = runtime.GOARCH
-	if id, err := deviceID(ctx); err != nil || id == "" {
-		r.failed(ctx, "host.id", fmt.Errorf("no device id: %w", err))
-	} else {
-		d.ID = id
-	}
 	if h, err := os.Hostname(); err != nil {
 		r.failed(ctx, "hostname", err)
 	} else {
 		d.Hostname = h
+	}
+	r.mu.Lock()
+	c := r.host
+	r.mu.Unlock()
+	now := time.Now()
+	if c == nil || now.Sub(c.at) > hostRefresh || now.Before(c.at) {
+		c = r.refreshHost(ctx, c)
+		c.at = now
+		r.mu.Lock()
+		r.host = c
+		r.mu.Unlock()
+	}
+	d.ID, d.OSVersion, d.OSDescription = c.dev.ID, c.dev.OSVersion, c.dev.OSDescription
+	d.MemoryBytes, d.DiskBytes, d.DiskMount = c.dev.MemoryBytes, c.dev.DiskBytes, c.dev.DiskMount
+	if c.bootTime > 0 {
+		d.BootTime = c.bootTime
+		d.UptimeS = max(0, float64(now.Unix()-c.bootTime))
+	}
+}
+
+// refreshHost reads the slow-changing facts. The boot time is read once per
+// process: a reboot restarts the agent.
+func (r *Reader) refreshHost(ctx context.Context, old *hostCache) *hostCache {
+	c := &hostCache{}
+	d := &c.dev
+	if old != nil {
+		c.bootTime = old.bootTime
+	}
+	if id, err := deviceID(ctx); err != nil || id == "" {
+		r.failed(ctx, "host.id", fmt.Errorf("no device id: %w", err))
+	} else {
+		d.ID = id
 	}
 	if platform, _, version, err := host.PlatformInformationWithContext(ctx); err != nil {
 		r.failed(ctx, "platform", err)
@@ -33,13 +72,11 @@ func (r *Reader) readHost(ctx context.Context, d *Device) {
 		d.OSVersion = version
 		d.OSDescription = osDescription(platform, version)
 	}
-	if bt, err := host.BootTimeWithContext(ctx); err != nil {
-		r.failed(ctx, "boot_time", err)
-	} else {
-		d.BootTime = int64(bt)
-		d.UptimeS = float64(time.Now().Unix() - int64(bt))
-		if d.UptimeS < 0 {
-			d.UptimeS = 0
+	if c.bootTime == 0 {
+		if bt, err := host.BootTimeWithContext(ctx); err != nil {
+			r.failed(ctx, "boot_time", err)
+		} else {
+			c.bootTime = int64(bt)
 		}
 	}
 	if vm, err := mem.VirtualMemoryWithContext(ctx); err != nil {
@@ -54,6 +91,7 @@ func (r *Reader) readHost(ctx context.Context, d *Device) {
 		d.DiskBytes = u.Total
 		d.DiskMount = mount
 	}
+	return c
 }
 
 func osDescription(platform, version string) string {

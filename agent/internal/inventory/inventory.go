@@ -87,6 +87,8 @@ type Reader struct {
 	logged map[string]bool
 	// hw caches the hardware identity, which does not change while running.
 	hw *hardware
+	// host caches the slow-changing host facts.
+	host *hostCache
 }
 
 // NewReader returns a Reader.

@@ -36,7 +36,14 @@ type Runner struct {
 	// StartDelay overrides the random start-up delay (tests); negative
 	// means random in [0, Interval).
 	StartDelay time.Duration
+
+	statusAt  time.Time
+	statusErr bool
 }
+
+// statusEvery bounds how often status.json is rewritten while nothing
+// changes; a change between success and failure is written at once.
+const statusEvery = time.Minute
 
 // Run loops until ctx is cancelled.
 func (r *Runner) Run(ctx context.Context) error {
@@ -85,7 +92,6 @@ func (r *Runner) Cycle(ctx context.Context) error {
 	if _, err := r.Spool.Append(body, snap.Time, dropped); err != nil {
 		return err
 	}
-	r.writeStatus()
 	return nil
 }
 
@@ -118,7 +124,10 @@ func (r *Runner) deliverLoop(ctx context.Context, kick <-chan struct{}) {
 			}
 			bo.Reset()
 		}
-		r.writeStatus()
+		if failed := err != nil; failed != r.statusErr || time.Since(r.statusAt) >= statusEvery {
+			r.statusErr, r.statusAt = failed, time.Now()
+			r.writeStatus()
+		}
 	}
 }
 
