@@ -11,6 +11,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -165,27 +166,42 @@ func run() error {
 		}
 	}
 
-	step("Pulling from the Microsoft Graph simulator (its today: %s)", graphToday)
+	step("Pulling the last 180 days from the Microsoft Graph simulator (kretslopp-collector pull --once)")
 	sim, simEnv, err := startGraphSimulator(abs)
 	if err != nil {
 		return err
 	}
 	defer sim.Close()
-	if err := runCmd(ctx, append(collectorEnv, simEnv...), os.Stdout, collectorBin, "pull", "--once", "--today", graphToday); err != nil {
+	if err := runCmd(ctx, append(collectorEnv, simEnv...), os.Stdout, collectorBin, "pull", "--once"); err != nil {
 		return err
 	}
 
-	step("Meeting growth per platform and year (kretslopp-collector report --from 2019 --to 2021 --format table)")
-	if err := runCmd(ctx, collectorEnv, os.Stdout, collectorBin, "report", "--from", "2019", "--to", "2021", "--format", "table"); err != nil {
+	step("Meeting growth per platform and year, 2019–2021 (kretslopp-collector report --format json)")
+	var out bytes.Buffer
+	if err := runCmd(ctx, collectorEnv, &out, collectorBin, "report", "--from", "2019", "--to", "2021", "--format", "json"); err != nil {
 		return err
 	}
+	if err := printGrowth(out.Bytes()); err != nil {
+		return err
+	}
+	thisYear := strconv.Itoa(time.Now().UTC().Year())
+	step("Fleet summary %s (kretslopp-collector report --format json)", thisYear)
+	out.Reset()
+	if err := runCmd(ctx, collectorEnv, &out, collectorBin, "report", "--from", thisYear, "--to", thisYear, "--format", "json"); err != nil {
+		return err
+	}
+	if err := printFleet(out.Bytes()); err != nil {
+		return err
+	}
+	hostname, _ := os.Hostname()
+	step("This machine's story for IT support (kretslopp-collector device %s)", hostname)
+	if err := runCmd(ctx, collectorEnv, os.Stdout, collectorBin, "device", hostname); err != nil {
+		fmt.Printf("    (%v)\n", err)
+	}
 	reportPath := filepath.Join(abs, "report.html")
-	step("Writing the yearly report to %s", reportPath)
-	var out bytes.Buffer
-	if err := runCmd(ctx, collectorEnv, &out, collectorBin, "report", "--from", "2019", "--to", "2021", "--format", "html", "--out", reportPath); err != nil {
-		fmt.Printf("    (HTML report not available in this build: %v)\n", err)
-	} else {
-		fmt.Print(out.String())
+	step("Writing the yearly report 2019–%s to %s", thisYear, reportPath)
+	if err := runCmd(ctx, collectorEnv, os.Stdout, collectorBin, "report", "--from", "2019", "--to", thisYear, "--format", "html", "--lang", "en", "--out", reportPath); err != nil {
+		return err
 	}
 
 	fmt.Printf(`
@@ -309,11 +325,9 @@ func postReport(ctx context.Context, client *http.Client, url string, body []byt
 }
 
 func startGraphSimulator(dir string) (*graphsim.Server, []string, error) {
-	day, _ := time.Parse("2006-01-02", graphToday)
-	offset := day.Sub(time.Now().UTC().Truncate(24 * time.Hour))
 	sim, err := graphsim.Start("127.0.0.1:0", graphsim.Options{
 		Story:        graphsim.Story{Seed: 2020, CallRecordScale: 0.05},
-		Now:          func() time.Time { return time.Now().UTC().Add(offset) },
+		Now:          time.Now,
 		TenantID:     "kretslopp-demo-tenant",
 		ClientID:     "kretslopp-demo-app",
 		ClientSecret: "demo-secret",
@@ -336,4 +350,63 @@ func startGraphSimulator(dir string) (*graphsim.Server, []string, error) {
 		"KRETSLOPP_GRAPH_CLIENT_ID=kretslopp-demo-app",
 		"KRETSLOPP_GRAPH_CLIENT_SECRET=demo-secret",
 	}, nil
+}
+
+// printGrowth prints the contract's meetings_by_year compactly.
+func printGrowth(data []byte) error {
+	var r struct {
+		MeetingsByYear []struct {
+			Platform  string   `json:"platform"`
+			Year      int      `json:"year"`
+			Meetings  int64    `json:"meetings"`
+			GrowthPct *float64 `json:"growth_pct"`
+		} `json:"meetings_by_year"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return fmt.Errorf("report JSON: %w", err)
+	}
+	fmt.Printf("    %-12s %6s %10s %12s\n", "platform", "year", "meetings", "growth")
+	for _, row := range r.MeetingsByYear {
+		growth := "-"
+		if row.GrowthPct != nil {
+			growth = fmt.Sprintf("%+.0f %%", *row.GrowthPct)
+		}
+		fmt.Printf("    %-12s %6d %10d %12s\n", row.Platform, row.Year, row.Meetings, growth)
+	}
+	return nil
+}
+
+// printFleet prints the report's fleet summary.
+func printFleet(data []byte) error {
+	var r struct {
+		Fleet *struct {
+			AsOf           string   `json:"as_of"`
+			Devices        int      `json:"devices"`
+			MedianAgeYears *float64 `json:"median_age_years"`
+			DueReplacement int      `json:"due_for_replacement"`
+			Batteries      int      `json:"batteries"`
+			MedianHealth   *float64 `json:"median_battery_health_pct"`
+			BelowHealth    int      `json:"batteries_below_80_pct"`
+			OverCycles     int      `json:"batteries_over_1000_cycles"`
+			DueBattery     int      `json:"devices_due_for_battery"`
+		} `json:"fleet"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return fmt.Errorf("report JSON: %w", err)
+	}
+	f := r.Fleet
+	if f == nil {
+		fmt.Println("    no fleet data")
+		return nil
+	}
+	num := func(p *float64) string {
+		if p == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f", *p)
+	}
+	fmt.Printf("    devices reporting: %d (as of %s), median age %s years, %d past their planned life\n", f.Devices, f.AsOf, num(f.MedianAgeYears), f.DueReplacement)
+	fmt.Printf("    batteries: %d, median health %s %%, %d below 80 %%, %d over 1,000 cycles; %d devices due for a battery\n",
+		f.Batteries, num(f.MedianHealth), f.BelowHealth, f.OverCycles, f.DueBattery)
+	return nil
 }
