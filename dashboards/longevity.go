@@ -108,7 +108,7 @@ func DeviceLongevity() (dashboard.Dashboard, error) {
 		"percent", half, 5,
 		Query("A", Table, perBattery(`last("health_pct") AS "health"`))))
 	b.add(tabular("Cycle-count percentiles by model",
-		"Newest cycle_count per battery, percentiles per model tag. Batteries whose firmware does not count cycles are left out. Battery points carry the model tag only if the collector writes it (see docs/dashboards.md); without it there is one row for the whole fleet.",
+		"Newest cycle_count per battery, percentiles per model tag. Batteries whose firmware does not count cycles are left out. Battery points carry the device's model as a tag for this.",
 		half, nil,
 		Query("A", Table, `SELECT percentile("c", 50) AS "p50", percentile("c", 90) AS "p90", percentile("c", 99) AS "p99", max("c") AS "max", count("c") AS "batteries" FROM (`+perBattery(`last("cycle_count") AS "c"`)+`) GROUP BY "model"`)))
 	b.add(series("Battery health over time",

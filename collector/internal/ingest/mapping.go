@@ -139,6 +139,12 @@ func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
 			}
 			continue
 		}
+		if key == "kretslopp.firmware.date" {
+			// Also as a number, so that InfluxQL can compute age bands.
+			if t, err := time.Parse("2006-01-02", kv.GetValue().GetStringValue()); err == nil {
+				static["firmware_time"] = t.Unix()
+			}
+		}
 		if key == "kretslopp.os.install_time" {
 			if v, ok := intValue(kv.GetValue()); ok {
 				static["os_install_time"] = v
@@ -271,7 +277,9 @@ func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
 		if okD && okF && design > 0 {
 			fields["health_pct"] = full / design * 100
 		}
-		btags := map[string]string{"device_id": deviceID, "battery": key.id}
+		// Manufacturer and model ride along so that battery wear can be
+		// grouped by model in InfluxQL, which cannot join measurements.
+		btags := map[string]string{"device_id": deviceID, "battery": key.id, "manufacturer": tags["manufacturer"], "model": tags["model"]}
 		t := time.Unix(0, key.ts).UTC()
 		out.Points = append(out.Points,
 			influx.Point{Measurement: MeasurementBattery, Tags: btags, Fields: fields, Time: t},

@@ -149,6 +149,7 @@ func TestProtobufReportLandsInInfluxDB(t *testing.T) {
 	ts := time.Now().UTC().Truncate(time.Second).Add(-time.Minute)
 	d := ingesttest.Laptop(7)
 	d.UptimeS = 86400.5
+	d.FirmwareDate = "2021-03-15"
 	resp := post(t, h.url, ingesttest.Protobuf(ingesttest.Request(d.ResourceMetrics(ts)), true), protoHeaders(true))
 	if resp.status != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.status, resp.body)
@@ -167,6 +168,7 @@ func TestProtobufReportLandsInInfluxDB(t *testing.T) {
 		"hostname": "skola-lap-0007", "os": "linux", "os_version": "12", "manufacturer": "LENOVO",
 		"model": "ThinkPad T14 Gen 2i", "serial": "PF000007", "site": "rinkeby-skola",
 		"memory_bytes": float64(16 << 30), "disk_bytes": float64(512 << 30), "agent_version": "0.1.0", "arch": "amd64",
+		"firmware_date": "2021-03-15", "firmware_time": float64(time.Date(2021, 3, 15, 0, 0, 0, 0, time.UTC).Unix()),
 	}
 	for k, v := range want {
 		if dev[k] != v {
@@ -177,6 +179,7 @@ func TestProtobufReportLandsInInfluxDB(t *testing.T) {
 	wantBat := map[string]any{
 		"battery": "BAT0", "cycle_count": float64(412), "design_wh": 50.0, "full_wh": 41.5,
 		"health_pct": 83.0, "charge_pct": 87.0, "state": "discharging", "vendor": "SMP",
+		"model": "ThinkPad T14 Gen 2i", "manufacturer": "LENOVO",
 	}
 	for k, v := range wantBat {
 		if got, ok := bat[k].(float64); ok {
