@@ -133,17 +133,17 @@ func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
 	static := map[string]any{}
 	for _, kv := range attrs {
 		key := kv.GetKey()
-		if field, ok := deviceStringFields[key]; ok {
-			if v := kv.GetValue().GetStringValue(); v != "" {
-				static[field] = v
-			}
-			continue
-		}
 		if key == "kretslopp.firmware.date" {
 			// Also as a number, so that InfluxQL can compute age bands.
 			if t, err := time.Parse("2006-01-02", kv.GetValue().GetStringValue()); err == nil {
 				static["firmware_time"] = t.Unix()
 			}
+		}
+		if field, ok := deviceStringFields[key]; ok {
+			if v := kv.GetValue().GetStringValue(); v != "" {
+				static[field] = v
+			}
+			continue
 		}
 		if key == "kretslopp.os.install_time" {
 			if v, ok := intValue(kv.GetValue()); ok {
