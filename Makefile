@@ -7,6 +7,9 @@ INFLUXD   := $(TOOLS)/influxd
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 export KRETSLOPP_INFLUXD := $(INFLUXD)
+NFPM_VERSION := $(shell cat deploy/packaging/NFPM_VERSION)
+NFPM      := $(TOOLS)/nfpm
+PKG_ARCH  ?= amd64
 
 # Packages that link msgraph-sdk-go take minutes and gigabytes to compile
 # with -race on two cores; they run without the race detector, and with
@@ -17,19 +20,29 @@ RACE_PKGS    = $(filter-out $(MSGRAPH_PKGS),$(ALL_PKGS))
 
 CROSS := windows/amd64 windows/arm64 darwin/amd64 darwin/arm64 linux/arm64
 
-.PHONY: all build dashboards influxdb chromium test test-race test-msgraph cross lint bench demo clean
+.PHONY: all build dashboards packages influxdb chromium test test-race test-msgraph cross lint bench demo clean
 
 all: build
 
+# The agent is built for HTTP/1.1 only (nethttpomithttp2): a smaller binary
+# and resident set, see docs/benchmarks.md.
 build:
 	@mkdir -p bin
-	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/kretslopp-agent ./agent/cmd/kretslopp-agent
+	CGO_ENABLED=0 $(GO) build -tags nethttpomithttp2 -trimpath -ldflags '$(LDFLAGS)' -o bin/kretslopp-agent ./agent/cmd/kretslopp-agent
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/kretslopp-collector ./collector/cmd/kretslopp-collector
 
 # Regenerate the committed Grafana JSON from dashboards/*.go; `make test`
 # fails while the committed JSON differs.
 dashboards:
 	$(GO) run ./dashboards/cmd/gen
+
+# .deb and .rpm for agent and collector into dist/ (nfpm, pinned).
+packages: build $(NFPM)
+	NFPM=$(NFPM) PKG_ARCH=$(PKG_ARCH) ./deploy/packaging/build.sh dist
+
+$(NFPM):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
 
 # InfluxDB OSS 1.8.10 from the Go module proxy: the real server the
 # integration tests and the demo run against.
@@ -44,7 +57,7 @@ chromium:
 
 test: influxdb chromium build cross test-race test-msgraph
 
-test-race: influxdb
+test-race: influxdb $(NFPM)
 	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 
 test-msgraph: influxdb
