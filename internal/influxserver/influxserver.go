@@ -217,6 +217,16 @@ func waitReady(ctx context.Context, url string, done <-chan struct{}) error {
 	}
 }
 
+// PID is the influxd process ID, or 0 while stopped.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Kill stops the server abruptly (SIGKILL), as a crash would.
 func (s *Server) Kill() { s.mu.Lock(); defer s.mu.Unlock(); s.stopLocked(syscall.SIGKILL) }
 

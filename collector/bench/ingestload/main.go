@@ -11,6 +11,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -89,6 +90,10 @@ func run() error {
 		lines = append(lines, batch)
 	}
 	pointsPerReport := float64(totalPoints) / float64(*reports)
+	rateBodies := make([][]byte, *rate**rateSeconds)
+	for i := range rateBodies {
+		rateBodies[i], _ = reportAt(*reports + i)
+	}
 
 	// Baseline: the same points written directly, 4 writers like the collector.
 	direct, err := influx.New(influx.Config{URL: srv.URL, Bucket: "direct/autogen"}, slog.New(slog.DiscardHandler))
@@ -136,7 +141,13 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(*collectorBin, "serve")
+	// One token stands for the whole simulated fleet here, so the per-token
+	// rate limit is off.
+	cfgFile := filepath.Join(dir, "collector.yaml")
+	if err := os.WriteFile(cfgFile, []byte("ingest:\n  token_rate: 0\n"), 0o600); err != nil {
+		return err
+	}
+	cmd := exec.Command(*collectorBin, "serve", "--config", cfgFile)
 	cmd.Env = append(os.Environ(),
 		"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
 		"KRETSLOPP_INFLUX_URL="+srv.URL,
@@ -168,10 +179,32 @@ func run() error {
 		return time.Since(t), resp.StatusCode, nil
 	}
 
+	var failures atomic.Int64
+	// Latency at a fixed rate first, on a settled InfluxDB, with reports
+	// of their own (the throughput phase then writes new points again).
+	n := *rate * *rateSeconds
+	fixed := make([]time.Duration, n)
+	interval := time.Second / time.Duration(*rate)
+	t0 = time.Now()
+	for i := range n {
+		if wait := time.Until(t0.Add(time.Duration(i) * interval)); wait > 0 {
+			time.Sleep(wait)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, status, err := post(rateBodies[i%len(rateBodies)])
+			if err != nil || status != http.StatusOK {
+				failures.Add(1)
+			}
+			fixed[i] = d
+		}()
+	}
+	wg.Wait()
 	// Throughput: every agent posts as soon as its last report was acked.
 	next.Store(0)
+	collectorCPU0, influxCPU0, selfCPU0 := cpuTime(cmd.Process.Pid), cpuTime(srv.PID()), cpuTime(os.Getpid())
 	latencies := make([]time.Duration, len(bodies))
-	var failures atomic.Int64
 	t0 = time.Now()
 	for range *agents {
 		wg.Add(1)
@@ -192,37 +225,22 @@ func run() error {
 	}
 	wg.Wait()
 	collectorDur := time.Since(t0)
+	collectorCPU, influxCPU, selfCPU := cpuTime(cmd.Process.Pid)-collectorCPU0, cpuTime(srv.PID())-influxCPU0, cpuTime(os.Getpid())-selfCPU0
 	reportsPerSec := float64(len(bodies)) / collectorDur.Seconds()
 	collectorPointsPerSec := reportsPerSec * pointsPerReport
 
-	// Latency at a fixed rate: reuse the first bodies (rewrites overwrite).
-	n := *rate * *rateSeconds
-	fixed := make([]time.Duration, n)
-	interval := time.Second / time.Duration(*rate)
-	t0 = time.Now()
-	for i := range n {
-		if wait := time.Until(t0.Add(time.Duration(i) * interval)); wait > 0 {
-			time.Sleep(wait)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d, status, err := post(bodies[i%len(bodies)])
-			if err != nil || status != http.StatusOK {
-				failures.Add(1)
-			}
-			fixed[i] = d
-		}()
-	}
-	wg.Wait()
 	rss := peakRSS(cmd.Process.Pid)
+	writes, linesPerWrite := writeStats(url)
 
 	fmt.Printf("\n== ingest benchmark (%d reports, %.1f points each, %d devices, %d concurrent agents) ==\n", len(bodies), pointsPerReport, *devices, *agents)
 	fmt.Printf("direct line protocol:   %10.0f points/s  (%d-line batches, 4 writers, %.1fs)\n", directPointsPerSec, influx.MaxLinesPerWrite, directDur.Seconds())
 	fmt.Printf("collector throughput:   %10.0f reports/s %10.0f points/s (%.1fs)\n", reportsPerSec, collectorPointsPerSec, collectorDur.Seconds())
 	fmt.Printf("collector/direct:       %10.0f %%\n", 100*collectorPointsPerSec/directPointsPerSec)
+	fmt.Printf("CPU per 1,000 reports:  collector %.0f ms, InfluxDB %.0f ms, load generator %.0f ms\n",
+		1e6*collectorCPU.Seconds()/float64(len(bodies)), 1e6*influxCPU.Seconds()/float64(len(bodies)), 1e6*selfCPU.Seconds()/float64(len(bodies)))
 	fmt.Printf("ack latency at max rate: p50 %s  p99 %s\n", pct(latencies, 50), pct(latencies, 99))
 	fmt.Printf("ack latency at %d/s:   p50 %s  p99 %s\n", *rate, pct(fixed, 50), pct(fixed, 99))
+	fmt.Printf("InfluxDB writes:        %10.0f (%.0f lines each on average)\n", writes, linesPerWrite)
 	fmt.Printf("collector peak RSS:     %10.1f MB\n", float64(rss)/1024)
 	fmt.Printf("failed requests:        %10d\n", failures.Load())
 	if failures.Load() > 0 {
@@ -263,4 +281,49 @@ func peakRSS(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// cpuTime is the user+system CPU time a process used so far (Linux).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses.
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+}
+
+// writeStats reads the collector's own /metrics: InfluxDB writes and the
+// mean lines per write (the group-commit batch size).
+func writeStats(url string) (writes, linesPerWrite float64) {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return 0, 0
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var sum float64
+	for _, line := range strings.Split(string(body), "\n") {
+		name, value, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		v, _ := strconv.ParseFloat(value, 64)
+		switch {
+		case strings.HasPrefix(name, "kretslopp_influx_write_lines_sum"):
+			sum = v
+		case strings.HasPrefix(name, "kretslopp_influx_write_lines_count"):
+			writes = v
+		}
+	}
+	if writes > 0 {
+		linesPerWrite = sum / writes
+	}
+	return writes, linesPerWrite
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/kretslopp/kretslopp/collector/internal/config"
@@ -40,6 +41,12 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration is invalid (see 'kretslopp-collector config check'):\n%w", err)
+	}
+	if env.Getenv("GOGC") == "" {
+		// The collector's heap is small and short-lived (request bodies and
+		// points); collecting less often saves a fifth of its CPU under
+		// load for some tens of MB more memory. GOGC overrides it.
+		debug.SetGCPercent(400)
 	}
 	srv, err := server.New(cfg, env.Logger)
 	if err != nil {

@@ -40,6 +40,9 @@ type Config struct {
 	Ingest IngestConfig `yaml:"ingest"`
 	// Graph is the Microsoft Graph pull (KRETSLOPP_GRAPH_*).
 	Graph GraphConfig `yaml:"graph"`
+	// DebugListen serves Go's pprof profiles on this host:port when set
+	// (KRETSLOPP_DEBUG_LISTEN); keep it on loopback.
+	DebugListen string `yaml:"debug_listen"`
 	// Log sets the log level: debug, info, warn, error.
 	LogLevel string `yaml:"log_level"`
 }
@@ -56,6 +59,11 @@ type IngestConfig struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// BatchLines bounds one InfluxDB write (group commit).
 	BatchLines int `yaml:"batch_lines"`
+	// BatchLinger is how long a write waits for more requests to join it
+	// while another write is in flight (an idle InfluxDB is written at once).
+	BatchLinger time.Duration `yaml:"batch_linger"`
+	// WriteConcurrency is how many InfluxDB writes run at once.
+	WriteConcurrency int `yaml:"write_concurrency"`
 	// WriteTimeout bounds how long a request waits for InfluxDB.
 	WriteTimeout time.Duration `yaml:"write_timeout"`
 	// RetryAfter is what a 503 tells agents to wait.
@@ -72,12 +80,14 @@ func Defaults() Config {
 	return Config{
 		Listen: DefaultListen,
 		Ingest: IngestConfig{
-			MaxBodyBytes: 8 << 20,
-			BatchLines:   influx.MaxLinesPerWrite,
-			WriteTimeout: 10 * time.Second,
-			RetryAfter:   30 * time.Second,
-			TokenRate:    20,
-			TokenBurst:   200,
+			MaxBodyBytes:     8 << 20,
+			BatchLines:       influx.MaxLinesPerWrite,
+			BatchLinger:      5 * time.Millisecond,
+			WriteConcurrency: 2,
+			WriteTimeout:     10 * time.Second,
+			RetryAfter:       30 * time.Second,
+			TokenRate:        20,
+			TokenBurst:       200,
 		},
 		Influx:   influx.Config{Timeout: 10 * time.Second},
 		Graph:    graphDefaults(),
@@ -128,6 +138,7 @@ func applyEnv(cfg *Config, env func(string) string) {
 	set(&cfg.Influx.Bucket, "KRETSLOPP_INFLUX_BUCKET")
 	set(&cfg.Influx.CAFile, "KRETSLOPP_INFLUX_CA_FILE")
 	set(&cfg.LogLevel, "KRETSLOPP_LOG_LEVEL")
+	set(&cfg.DebugListen, "KRETSLOPP_DEBUG_LISTEN")
 	applyGraphEnv(&cfg.Graph, set)
 }
 
@@ -136,6 +147,11 @@ func (c Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("listen %q is not host:port (KRETSLOPP_LISTEN): %w", c.Listen, err))
+	}
+	if c.DebugListen != "" {
+		if _, _, err := net.SplitHostPort(c.DebugListen); err != nil {
+			errs = append(errs, fmt.Errorf("debug_listen %q is not host:port (KRETSLOPP_DEBUG_LISTEN): %w", c.DebugListen, err))
+		}
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("tls: cert_file and key_file go together"))
@@ -159,6 +175,12 @@ func (c Config) Validate() error {
 	}
 	if c.Ingest.BatchLines < 1 || c.Ingest.BatchLines > influx.MaxLinesPerWrite {
 		errs = append(errs, fmt.Errorf("ingest.batch_lines %d is outside 1..%d", c.Ingest.BatchLines, influx.MaxLinesPerWrite))
+	}
+	if c.Ingest.BatchLinger < 0 || c.Ingest.BatchLinger > time.Second {
+		errs = append(errs, fmt.Errorf("ingest.batch_linger %s is outside 0..1s", c.Ingest.BatchLinger))
+	}
+	if c.Ingest.WriteConcurrency < 1 || c.Ingest.WriteConcurrency > 64 {
+		errs = append(errs, fmt.Errorf("ingest.write_concurrency %d is outside 1..64", c.Ingest.WriteConcurrency))
 	}
 	if c.Ingest.WriteTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("ingest.write_timeout %s must be positive", c.Ingest.WriteTimeout))

@@ -38,7 +38,7 @@ func point(device string) []influx.Point {
 
 func TestBatcherSplitsLargeRequests(t *testing.T) {
 	w := &recordingWriter{}
-	b := NewBatcher(w, 3, 1, time.Second, slog.New(slog.DiscardHandler), nil)
+	b := NewBatcher(w, 3, 1, 0, time.Second, slog.New(slog.DiscardHandler), nil)
 	defer b.Close()
 	var points []influx.Point
 	for range 7 {
@@ -62,7 +62,7 @@ func TestBatcherSplitsLargeRequests(t *testing.T) {
 func TestBatcherReportsWriteFailureToEveryWaiter(t *testing.T) {
 	down := errors.New("connection refused")
 	w := &recordingWriter{fail: func([]byte) error { return down }}
-	b := NewBatcher(w, 100, 2, time.Second, slog.New(slog.DiscardHandler), nil)
+	b := NewBatcher(w, 100, 2, 0, time.Second, slog.New(slog.DiscardHandler), nil)
 	defer b.Close()
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
@@ -89,7 +89,7 @@ func TestBatcherIsolatesRejectedData(t *testing.T) {
 	}}
 	// One worker and a blocked first write make the others queue up and
 	// share a batch with the bad one.
-	b := NewBatcher(w, 100, 1, time.Second, slog.New(slog.DiscardHandler), nil)
+	b := NewBatcher(w, 100, 1, 0, time.Second, slog.New(slog.DiscardHandler), nil)
 	defer b.Close()
 	var wg sync.WaitGroup
 	results := map[string]error{}
@@ -118,7 +118,7 @@ func TestBatcherIsolatesRejectedData(t *testing.T) {
 func TestBatcherHonoursContext(t *testing.T) {
 	block := make(chan struct{})
 	w := &recordingWriter{fail: func([]byte) error { <-block; return nil }}
-	b := NewBatcher(w, 100, 1, time.Minute, slog.New(slog.DiscardHandler), nil)
+	b := NewBatcher(w, 100, 1, 0, time.Minute, slog.New(slog.DiscardHandler), nil)
 	defer func() { close(block); b.Close() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -129,7 +129,7 @@ func TestBatcherHonoursContext(t *testing.T) {
 
 func TestBatcherLeavesOutInvalidPoints(t *testing.T) {
 	w := &recordingWriter{}
-	b := NewBatcher(w, 100, 1, time.Second, slog.New(slog.DiscardHandler), nil)
+	b := NewBatcher(w, 100, 1, 0, time.Second, slog.New(slog.DiscardHandler), nil)
 	defer b.Close()
 	points := append(point("good"), influx.Point{Measurement: "device", Tags: map[string]string{"device_id": "x"},
 		Fields: map[string]any{"hostname": "bad\xff"}, Time: time.Unix(1, 0)})

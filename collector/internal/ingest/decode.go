@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"sync"
 
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -73,11 +74,18 @@ func readBody(body io.Reader, contentEncoding string, max int64) ([]byte, error)
 	switch contentEncoding {
 	case "", "identity":
 	case "gzip":
-		zr, err := gzip.NewReader(body)
+		// A gzip reader allocates ~40 KB of tables; reuse them.
+		zr, _ := gzipReaders.Get().(*gzip.Reader)
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(body)
+		} else {
+			err = zr.Reset(body)
+		}
 		if err != nil {
 			return nil, badRequest(http.StatusBadRequest, "gzip body: %v", err)
 		}
-		defer zr.Close()
+		defer gzipReaders.Put(zr)
 		body = zr
 	default:
 		return nil, badRequest(http.StatusUnsupportedMediaType, "content encoding %q is not supported; use gzip or none", contentEncoding)
@@ -95,6 +103,8 @@ func readBody(body io.Reader, contentEncoding string, max int64) ([]byte, error)
 	}
 	return data, nil
 }
+
+var gzipReaders sync.Pool
 
 var jsonOptions = protojson.UnmarshalOptions{DiscardUnknown: true}
 

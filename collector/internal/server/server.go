@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	promclient "github.com/prometheus/client_golang/prometheus"
@@ -23,10 +24,6 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/ingest"
 )
-
-// writeWorkers is how many InfluxDB writes run at once; a few overlap the
-// network round trip with InfluxDB's own work.
-const writeWorkers = 4
 
 // tokenReloadInterval is how often the token files are checked for change.
 const tokenReloadInterval = 5 * time.Second
@@ -71,7 +68,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	batcher := ingest.NewBatcher(client, cfg.Ingest.BatchLines, writeWorkers, cfg.Ingest.WriteTimeout, logger, metrics.ObserveWrite)
+	batcher := ingest.NewBatcher(client, cfg.Ingest.BatchLines, cfg.Ingest.WriteConcurrency, cfg.Ingest.BatchLinger, cfg.Ingest.WriteTimeout, logger, metrics.ObserveWrite)
 	s := &Server{
 		cfg: cfg, log: logger, influx: client, tokens: tokens, batcher: batcher,
 		mux: http.NewServeMux(), provider: provider, Meter: meter,
@@ -150,6 +147,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	go s.reloadTokens(ctx)
+	if s.cfg.DebugListen != "" {
+		go s.serveDebug(ctx)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		var err error
@@ -195,5 +195,19 @@ func (s *Server) reloadTokens(ctx context.Context) {
 				s.log.Error("agent tokens file not reloaded; the previous tokens stay in force", "err", err)
 			}
 		}
+	}
+}
+
+// serveDebug serves pprof on its own listener, apart from the public mux.
+func (s *Server) serveDebug(ctx context.Context) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: s.cfg.DebugListen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	s.log.Info("pprof serving", "addr", s.cfg.DebugListen)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.log.Error("pprof listener", "err", err)
 	}
 }
