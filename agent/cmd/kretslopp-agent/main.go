@@ -221,8 +221,17 @@ func collect(cfg config.Config, log *slog.Logger, stdout io.Writer, jsonOut bool
 	row("arch", d.Arch)
 	row("manufacturer", d.Manufacturer)
 	row("model", d.Model)
-	row("serial", orDash(d.Serial))
+	serial := orDash(d.Serial)
+	if d.Serial == "" && runtime.GOOS == "linux" && os.Geteuid() != 0 {
+		serial += " (DMI product_serial is readable by root only)"
+	}
+	row("serial", serial)
 	row("firmware date", orDash(d.FirmwareDate))
+	installed := "-"
+	if d.OSInstallTime > 0 {
+		installed = time.Unix(d.OSInstallTime, 0).UTC().Format(time.RFC3339)
+	}
+	row("os install time", installed)
 	row("memory", fmt.Sprintf("%.1f GiB", float64(d.MemoryBytes)/(1<<30)))
 	row("disk", fmt.Sprintf("%.1f GiB (%s)", float64(d.DiskBytes)/(1<<30), d.DiskMount))
 	row("boot time", time.Unix(d.BootTime, 0).Format(time.RFC3339))

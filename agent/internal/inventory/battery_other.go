@@ -13,6 +13,6 @@ func readBatteries(context.Context, string) ([]Battery, error) {
 }
 
 // readHardware has no source on this OS.
-func readHardware(context.Context, string) (hardware, error) {
+func readHardware(context.Context, Options) (hardware, error) {
 	return hardware{}, errors.New("hardware: not supported on this OS")
 }

@@ -2,12 +2,18 @@
 
 package inventory
 
-import "context"
+import (
+	"context"
+	"errors"
+	"time"
+)
 
-// readHardware reads DMI under root/class/dmi/id.
-func readHardware(_ context.Context, sysfsRoot string) (hardware, error) {
+// readHardware reads DMI under sysfs/class/dmi/id and the OS install time
+// from the root file system.
+func readHardware(_ context.Context, opts Options) (hardware, error) {
 	var h hardware
-	var err error
-	h.Manufacturer, h.Model, h.Serial, h.FirmwareDate, err = ReadDMI(sysfsRoot)
-	return h, err
+	var err1, err2 error
+	h.Manufacturer, h.Model, h.Serial, h.FirmwareDate, err1 = ReadDMI(opts.SysfsRoot)
+	h.OSInstallTime, h.OSInstallSource, err2 = LinuxInstallTime(opts.RootFS, fileBirth, time.Now())
+	return h, errors.Join(err1, err2)
 }

@@ -7,6 +7,7 @@ package inventory
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"math"
 	"sync"
@@ -25,8 +26,9 @@ type Device struct {
 	Model         string `json:"model"`
 	Serial        string `json:"serial"`
 	FirmwareDate  string `json:"firmware_date,omitempty"`
-	// OSInstallTime is unix seconds, 0 when unknown.
-	OSInstallTime int64   `json:"os_install_time,omitempty"`
+	// OSInstallTime is unix seconds, 0 when unknown. In JSON it is RFC 3339
+	// (UTC) or null; see MarshalJSON.
+	OSInstallTime int64   `json:"os_install_time"`
 	MemoryBytes   uint64  `json:"memory_bytes,omitempty"`
 	DiskBytes     uint64  `json:"disk_bytes,omitempty"`
 	DiskMount     string  `json:"disk_mountpoint,omitempty"`
@@ -34,6 +36,22 @@ type Device struct {
 	// BootTime is unix seconds.
 	BootTime     int64  `json:"boot_time"`
 	AgentVersion string `json:"agent_version"`
+}
+
+// MarshalJSON writes Device with os_install_time as an RFC 3339 time in
+// UTC, or null when unknown; every other key as tagged.
+func (d Device) MarshalJSON() ([]byte, error) {
+	type plain Device
+	var it *string
+	if d.OSInstallTime > 0 {
+		s := time.Unix(d.OSInstallTime, 0).UTC().Format(time.RFC3339)
+		it = &s
+	}
+	// The outer field shadows the embedded one of the same JSON name.
+	return json.Marshal(struct {
+		plain
+		OSInstallTime *string `json:"os_install_time"`
+	}{plain(d), it})
 }
 
 // Battery is one battery. Pointer fields are nil (JSON null) when unknown.
@@ -73,7 +91,10 @@ type Snapshot struct {
 // Options configure a Reader.
 type Options struct {
 	// SysfsRoot is the Linux sysfs root ("/sys").
-	SysfsRoot    string
+	SysfsRoot string
+	// RootFS is where the root file system is found ("/"); the OS install
+	// time is read from file times below it (Linux, macOS).
+	RootFS       string
 	AgentVersion string
 	Labels       map[string]string
 }
@@ -96,6 +117,9 @@ func NewReader(opts Options, log *slog.Logger) *Reader {
 	if opts.SysfsRoot == "" {
 		opts.SysfsRoot = "/sys"
 	}
+	if opts.RootFS == "" {
+		opts.RootFS = "/"
+	}
 	return &Reader{opts: opts, log: log, logged: map[string]bool{}}
 }
 
@@ -103,6 +127,8 @@ func NewReader(opts Options, log *slog.Logger) *Reader {
 type hardware struct {
 	Manufacturer, Model, Serial, FirmwareDate string
 	OSInstallTime                             int64
+	// OSInstallSource says where OSInstallTime came from (debug log).
+	OSInstallSource string
 }
 
 // failed logs a source error once per process at debug level.
@@ -125,9 +151,12 @@ func (r *Reader) Read(ctx context.Context) Snapshot {
 	hw := r.hw
 	r.mu.Unlock()
 	if hw == nil {
-		h, err := readHardware(ctx, r.opts.SysfsRoot)
+		h, err := readHardware(ctx, r.opts)
 		if err != nil {
 			r.failed(ctx, "hardware", err)
+		}
+		if h.OSInstallTime > 0 {
+			r.log.DebugContext(ctx, "os install time", "time", time.Unix(h.OSInstallTime, 0).UTC(), "source", h.OSInstallSource)
 		}
 		hw = &h
 		r.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -232,7 +233,8 @@ func clean(s string) string {
 }
 
 // ReadDMI reads the hardware identity from root/class/dmi/id. product_serial
-// is readable by root only; without it Serial stays empty.
+// is readable by root only; without it Serial stays empty and err wraps
+// ErrSerialNeedsRoot while the other values are returned.
 func ReadDMI(root string) (manufacturer, model, serial, firmwareDate string, err error) {
 	dir := filepath.Join(root, "class", "dmi", "id")
 	if _, err := os.Stat(dir); err != nil {
@@ -249,8 +251,21 @@ func ReadDMI(root string) (manufacturer, model, serial, firmwareDate string, err
 	}
 	serial = clean(readValue(dir, "product_serial"))
 	firmwareDate = ParseDMIDate(readValue(dir, "bios_date"))
-	return manufacturer, model, serial, firmwareDate, nil
+	if serial == "" {
+		// The kernel makes product_serial 0400 root; say so rather than
+		// leave an empty serial unexplained (the other values stand).
+		if f, oerr := os.Open(filepath.Join(dir, "product_serial")); oerr != nil && errors.Is(oerr, fs.ErrPermission) {
+			err = fmt.Errorf("dmi: %w: %w", ErrSerialNeedsRoot, oerr)
+		} else if oerr == nil {
+			f.Close()
+		}
+	}
+	return manufacturer, model, serial, firmwareDate, err
 }
+
+// ErrSerialNeedsRoot is returned with the other DMI values when
+// product_serial exists but the process may not read it (it is root-only).
+var ErrSerialNeedsRoot = errors.New("product_serial is readable by root only")
 
 // ParseDMIDate turns the SMBIOS MM/DD/YYYY (or MM/DD/YY) date into
 // YYYY-MM-DD; "" when it does not parse.
