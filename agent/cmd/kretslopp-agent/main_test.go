@@ -91,6 +91,15 @@ func TestCollectJSONFromFixture(t *testing.T) {
 	if dev["manufacturer"] != "LENOVO" || dev["model"] != "ThinkPad T480" || dev["serial"] != "R90ABCDE" || dev["firmware_date"] != "2018-11-27" {
 		t.Errorf("device from DMI: %v", dev)
 	}
+	// os_install_time is always present: RFC 3339, or null when unknown.
+	if it, ok := dev["os_install_time"]; !ok {
+		t.Errorf("device.os_install_time missing")
+	} else if it != nil {
+		s, _ := it.(string)
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			t.Errorf("os_install_time %v: %v", it, err)
+		}
+	}
 	if up, ok := dev["uptime_s"].(float64); !ok || up <= 0 {
 		t.Errorf("uptime_s %v", dev["uptime_s"])
 	}
