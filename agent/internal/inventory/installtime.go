@@ -114,3 +114,18 @@ func display(root, rel string) string {
 	}
 	return filepath.ToSlash(filepath.Join(root, rel))
 }
+
+// earliestInstall is the oldest plausible of the given install times (unix
+// seconds), 0 when none is. Windows resets InstallDate at every feature
+// update (an in-place upgrade to a new release) and keeps the earlier
+// dates under HKLM\SYSTEM\Setup\Source OS (Updated on …); the oldest is
+// the installation.
+func earliestInstall(now time.Time, times ...int64) int64 {
+	var best int64
+	for _, t := range times {
+		if t > 0 && plausibleInstall(time.Unix(t, 0), now) && (best == 0 || t < best) {
+			best = t
+		}
+	}
+	return best
+}

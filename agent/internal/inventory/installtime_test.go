@@ -216,3 +216,37 @@ func TestDeviceJSONInstallTime(t *testing.T) {
 		}
 	}
 }
+
+func TestEarliestInstall(t *testing.T) {
+	wmi := time.Date(2024, 10, 2, 7, 0, 0, 0, time.UTC).Unix() // reset by the 24H2 feature update
+	first := time.Date(2021, 8, 30, 12, 0, 0, 0, time.UTC).Unix()
+	if got := earliestInstall(testNow, time.Date(2023, 3, 1, 0, 0, 0, 0, time.UTC).Unix(), first, wmi); got != first {
+		t.Errorf("got %v, want the first installation", time.Unix(got, 0).UTC())
+	}
+	if got := earliestInstall(testNow, 0, 1, testNow.AddDate(1, 0, 0).Unix(), wmi); got != wmi {
+		t.Errorf("implausible times must be skipped: got %d", got)
+	}
+	if got := earliestInstall(testNow); got != 0 {
+		t.Errorf("none: got %d", got)
+	}
+}
+
+func FuzzParseCIMTime(f *testing.F) {
+	for _, s := range []string{"20230401083000.000000+120", "20210315000000.000000-300", "19991231235959.000000+000", "2023", "20230401083000.000000+ab", "20231301000000.000000+000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := parseCIMTime(s)
+		if got == 0 {
+			return
+		}
+		// A valid CIM time is 1980 or later, give or take the offset
+		// (at most ±999 minutes).
+		if got < time.Date(1979, 12, 31, 0, 0, 0, 0, time.UTC).Unix() || got > time.Date(10000, 1, 2, 0, 0, 0, 0, time.UTC).Unix() {
+			t.Fatalf("parseCIMTime(%q) = %d", s, got)
+		}
+		if d := parseCIMDate(s); d == "" {
+			t.Fatalf("parseCIMTime(%q) accepted what parseCIMDate refuses", s)
+		}
+	})
+}
