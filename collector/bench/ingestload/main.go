@@ -44,6 +44,9 @@ func run() error {
 	rate := flag.Int("rate", 1000, "reports per second in the latency phase")
 	rateSeconds := flag.Int("rate-seconds", 10, "length of the latency phase")
 	collectorBin := flag.String("collector", "bin/kretslopp-collector", "collector binary")
+	linger := flag.Duration("linger", 5*time.Millisecond, "collector ingest.batch_linger")
+	influxGzip := flag.Bool("influx-gzip", true, "collector compresses its writes to InfluxDB (influx.no_gzip: false)")
+	collectors := flag.Int("collectors", 1, "collector processes behind a round-robin client, all writing to the one InfluxDB")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -137,36 +140,53 @@ func run() error {
 	if err := os.WriteFile(filepath.Join(dir, "tokens"), []byte(token+"\n"), 0o600); err != nil {
 		return err
 	}
-	port, err := influxserver.FreePort()
-	if err != nil {
-		return err
-	}
 	// One token stands for the whole simulated fleet here, so the per-token
 	// rate limit is off.
 	cfgFile := filepath.Join(dir, "collector.yaml")
-	if err := os.WriteFile(cfgFile, []byte("ingest:\n  token_rate: 0\n"), 0o600); err != nil {
+	collectorYAML := fmt.Sprintf("ingest:\n  token_rate: 0\n  batch_linger: %s\n", *linger)
+	if !*influxGzip {
+		collectorYAML += "influx:\n  no_gzip: true\n"
+	}
+	if err := os.WriteFile(cfgFile, []byte(collectorYAML), 0o600); err != nil {
 		return err
 	}
-	cmd := exec.Command(*collectorBin, "serve", "--config", cfgFile)
-	cmd.Env = append(os.Environ(),
-		"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
-		"KRETSLOPP_INFLUX_URL="+srv.URL,
-		"KRETSLOPP_INFLUX_BUCKET=collector/autogen",
-		"KRETSLOPP_AGENT_TOKENS_FILE="+filepath.Join(dir, "tokens"),
-		"KRETSLOPP_LOG_LEVEL=warn",
-	)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return err
+	var urls []string
+	var pids []int
+	for range *collectors {
+		port, err := influxserver.FreePort()
+		if err != nil {
+			return err
+		}
+		cmd := exec.Command(*collectorBin, "serve", "--config", cfgFile)
+		cmd.Env = append(os.Environ(),
+			"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
+			"KRETSLOPP_INFLUX_URL="+srv.URL,
+			"KRETSLOPP_INFLUX_BUCKET=collector/autogen",
+			"KRETSLOPP_AGENT_TOKENS_FILE="+filepath.Join(dir, "tokens"),
+			"KRETSLOPP_LOG_LEVEL=warn",
+		)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
+		url := fmt.Sprintf("http://127.0.0.1:%d", port)
+		if err := waitHealthy(url); err != nil {
+			return err
+		}
+		urls = append(urls, url)
+		pids = append(pids, cmd.Process.Pid)
 	}
-	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	if err := waitHealthy(url); err != nil {
-		return err
+	collectorsCPU := func() time.Duration {
+		var sum time.Duration
+		for _, pid := range pids {
+			sum += cpuTime(pid)
+		}
+		return sum
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *agents}, Timeout: 30 * time.Second}
-	post := func(body []byte) (time.Duration, int, error) {
-		req, _ := http.NewRequest(http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
+	post := func(i int, body []byte) (time.Duration, int, error) {
+		req, _ := http.NewRequest(http.MethodPost, urls[i%len(urls)]+"/v1/metrics", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-protobuf")
 		req.Header.Set("Content-Encoding", "gzip")
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -179,6 +199,7 @@ func run() error {
 		return time.Since(t), resp.StatusCode, nil
 	}
 
+	settle(srv.PID())
 	var failures atomic.Int64
 	// Latency at a fixed rate first, on a settled InfluxDB, with reports
 	// of their own (the throughput phase then writes new points again).
@@ -193,7 +214,7 @@ func run() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, status, err := post(rateBodies[i%len(rateBodies)])
+			d, status, err := post(i, rateBodies[i%len(rateBodies)])
 			if err != nil || status != http.StatusOK {
 				failures.Add(1)
 			}
@@ -203,7 +224,7 @@ func run() error {
 	wg.Wait()
 	// Throughput: every agent posts as soon as its last report was acked.
 	next.Store(0)
-	collectorCPU0, influxCPU0, selfCPU0 := cpuTime(cmd.Process.Pid), cpuTime(srv.PID()), cpuTime(os.Getpid())
+	collectorCPU0, influxCPU0, selfCPU0 := collectorsCPU(), cpuTime(srv.PID()), cpuTime(os.Getpid())
 	latencies := make([]time.Duration, len(bodies))
 	t0 = time.Now()
 	for range *agents {
@@ -215,7 +236,7 @@ func run() error {
 				if i >= len(bodies) {
 					return
 				}
-				d, status, err := post(bodies[i])
+				d, status, err := post(i, bodies[i])
 				if err != nil || status != http.StatusOK {
 					failures.Add(1)
 				}
@@ -225,14 +246,20 @@ func run() error {
 	}
 	wg.Wait()
 	collectorDur := time.Since(t0)
-	collectorCPU, influxCPU, selfCPU := cpuTime(cmd.Process.Pid)-collectorCPU0, cpuTime(srv.PID())-influxCPU0, cpuTime(os.Getpid())-selfCPU0
+	collectorCPU, influxCPU, selfCPU := collectorsCPU()-collectorCPU0, cpuTime(srv.PID())-influxCPU0, cpuTime(os.Getpid())-selfCPU0
 	reportsPerSec := float64(len(bodies)) / collectorDur.Seconds()
 	collectorPointsPerSec := reportsPerSec * pointsPerReport
 
-	rss := peakRSS(cmd.Process.Pid)
-	writes, linesPerWrite := writeStats(url)
+	var rss int64
+	var writes, writtenLines float64
+	for i, pid := range pids {
+		rss = max(rss, peakRSS(pid))
+		w, l := writeStats(urls[i])
+		writes, writtenLines = writes+w, writtenLines+w*l
+	}
+	linesPerWrite := writtenLines / max(writes, 1)
 
-	fmt.Printf("\n== ingest benchmark (%d reports, %.1f points each, %d devices, %d concurrent agents) ==\n", len(bodies), pointsPerReport, *devices, *agents)
+	fmt.Printf("\n== ingest benchmark (%d reports, %.1f points each, %d devices, %d concurrent agents, %d collector(s)) ==\n", len(bodies), pointsPerReport, *devices, *agents, *collectors)
 	fmt.Printf("direct line protocol:   %10.0f points/s  (%d-line batches, 4 writers, %.1fs)\n", directPointsPerSec, influx.MaxLinesPerWrite, directDur.Seconds())
 	fmt.Printf("collector throughput:   %10.0f reports/s %10.0f points/s (%.1fs)\n", reportsPerSec, collectorPointsPerSec, collectorDur.Seconds())
 	fmt.Printf("collector/direct:       %10.0f %%\n", 100*collectorPointsPerSec/directPointsPerSec)
@@ -241,7 +268,7 @@ func run() error {
 	fmt.Printf("ack latency at max rate: p50 %s  p99 %s\n", pct(latencies, 50), pct(latencies, 99))
 	fmt.Printf("ack latency at %d/s:   p50 %s  p99 %s\n", *rate, pct(fixed, 50), pct(fixed, 99))
 	fmt.Printf("InfluxDB writes:        %10.0f (%.0f lines each on average)\n", writes, linesPerWrite)
-	fmt.Printf("collector peak RSS:     %10.1f MB\n", float64(rss)/1024)
+	fmt.Printf("collector peak RSS (largest process):     %10.1f MB\n", float64(rss)/1024)
 	fmt.Printf("failed requests:        %10d\n", failures.Load())
 	if failures.Load() > 0 {
 		return fmt.Errorf("%d requests failed", failures.Load())
@@ -326,4 +353,17 @@ func writeStats(url string) (writes, linesPerWrite float64) {
 		linesPerWrite = sum / writes
 	}
 	return writes, linesPerWrite
+}
+
+// settle waits until InfluxDB is idle (under 5 % of a core for a second,
+// at most 60 s), so that compaction after one phase does not count against
+// the next.
+func settle(pid int) {
+	for range 60 {
+		before := cpuTime(pid)
+		time.Sleep(time.Second)
+		if cpuTime(pid)-before < 50*time.Millisecond {
+			return
+		}
+	}
 }
