@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 export KRETSLOPP_INFLUXD="${KRETSLOPP_INFLUXD:-$PWD/.tools/bin/influxd}"
 
 echo "### ingest: agents -> collector -> InfluxDB, against direct line protocol"
-go run ./collector/bench/ingestload "$@"
+go run ./collector/bench/ingestload -reports 60000 -agents 512 "$@"
+
+echo
+echo "### ingest scaling: two collector processes against the same InfluxDB"
+go run ./collector/bench/ingestload -reports 60000 -agents 512 -collectors 2 "$@"
 
 echo
 echo "### meetings: Teams user-detail CSV, 50,000 users, parse + aggregate"
@@ -19,8 +23,6 @@ if [ -x agent/bench/run.sh ]; then
 	./agent/bench/run.sh
 fi
 
-if [ -d collector/bench/graph ]; then
-	echo
-	echo "### graph pull: call records through the simulator into InfluxDB"
-	go run ./collector/bench/graph
-fi
+echo
+echo "### graph pull: 100,000 call records through the simulator into InfluxDB"
+go run ./collector/bench/graph -records 100000
