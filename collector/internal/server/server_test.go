@@ -3,9 +3,18 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -391,5 +400,66 @@ func TestFloodingTokenGets429(t *testing.T) {
 	}
 	if retryAfter != "1" {
 		t.Errorf("Retry-After = %q, want 1 at one request per second", retryAfter)
+	}
+}
+
+func TestServesTLSFromCertAndKeyFiles(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "kretslopp-collector test"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	_ = os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	_ = os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+
+	db := influxtest.NewDatabase(t)
+	url := startCollector(t, db.Config(), func(c *config.Config) {
+		c.TLS = config.TLSConfig{CertFile: certFile, KeyFile: keyFile}
+	})
+	httpsURL := strings.Replace(url, "http://", "https://", 1)
+	pool := x509.NewCertPool()
+	cert, _ := x509.ParseCertificate(der)
+	pool.AddCert(cert)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	body := ingesttest.Protobuf(ingesttest.Request(ingesttest.Laptop(3).ResourceMetrics(time.Now().Add(-time.Minute))), false)
+	req, _ := http.NewRequest(http.MethodPost, httpsURL+"/v1/metrics", bytes.NewReader(body))
+	for k, v := range protoHeaders(false) {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("HTTPS request: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d over TLS", resp.StatusCode)
+	}
+	if n := count(t, db, "device"); n != 1 {
+		t.Errorf("device points = %d after a report over TLS, want 1", n)
+	}
+	// Plain HTTP to the TLS port is refused, so a token never travels in clear.
+	if resp, err := http.Post(url+"/v1/metrics", "application/x-protobuf", bytes.NewReader(body)); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Error("plain HTTP was accepted on the TLS listener")
+		}
 	}
 }
