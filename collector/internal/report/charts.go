@@ -157,6 +157,53 @@ func (y *Yearly) Charts(lang Lang) ([]Chart, error) {
 			out = append(out, c)
 		}
 	}
+	if l := y.Longevity; l != nil {
+		if l.Hardware > 0 {
+			var labels []string
+			var vals []float64
+			for _, r := range l.RoundsDistribution {
+				labels = append(labels, r.Label)
+				vals = append(vals, float64(r.Hardware))
+			}
+			c, err := drawChart(barChart, "rounds", lang.T("c.rounds"), labels, []string{lang.T("l.hardware")}, [][]float64{vals}, lang)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+		if l.Retired > 0 {
+			var labels []string
+			var vals []float64
+			for _, b := range l.ServiceLifeDistribution {
+				labels = append(labels, b.Label)
+				vals = append(vals, float64(b.Count))
+			}
+			c, err := drawChart(barChart, "service-life", lang.T("h.service_life"), labels, []string{lang.T("l.retired")}, [][]float64{vals}, lang)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+		if len(l.Certifications) > 0 {
+			var labels []string
+			vals := [][]float64{{}, {}, {}}
+			for _, c := range l.Certifications {
+				labels = append(labels, fmt.Sprint(c.Year))
+				for i, p := range []*float64{c.EnergyStarPct, c.TCOPct, c.EPEATPct} {
+					x := 0.0
+					if p != nil {
+						x = *p
+					}
+					vals[i] = append(vals[i], x)
+				}
+			}
+			c, err := drawChart(barChart, "certifications", lang.T("c.certifications"), labels, []string{"Energy Star", "TCO Certified", "EPEAT"}, vals, lang)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
+	}
 	return out, nil
 }
 

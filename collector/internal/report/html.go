@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	texttemplate "text/template"
+
+	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 )
 
 // view is what the HTML and Markdown templates see: the report with every
@@ -72,6 +74,17 @@ func (v *view) funcs() template.FuncMap {
 		"month":    func(y, m int) string { return fmt.Sprintf("%s %d", l.Month(m), y) },
 		"platform": platformName,
 		"md":       func(s string) string { return strings.ReplaceAll(s, "|", `\|`) },
+		"serials":  func(s []string) string { return listN(s, 50, l) },
+		"notseen": func(ns []lifecycle.NotSeen) string {
+			s := make([]string, len(ns))
+			for i, n := range ns {
+				s[i] = n.Serial
+				if n.Model != "" || n.Status != "" {
+					s[i] += " (" + strings.Trim(n.Model+", "+n.Status, ", ") + ")"
+				}
+			}
+			return listN(s, 50, l)
+		},
 		"share": func(n, of int) string {
 			if of == 0 {
 				return "–"
@@ -80,6 +93,14 @@ func (v *view) funcs() template.FuncMap {
 			return l.Pct(&p, false)
 		},
 	}
+}
+
+// listN joins the first n entries and says how many more there are.
+func listN(s []string, n int, l Lang) string {
+	if len(s) <= n {
+		return strings.Join(s, ", ")
+	}
+	return strings.Join(s[:n], ", ") + fmt.Sprintf(l.T("l.more"), len(s)-n)
 }
 
 func toInt64(n any) int64 {
@@ -207,6 +228,63 @@ figcaption{font-weight:600;margin-bottom:.3rem}
 {{with index $.Charts "uptime"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
 {{else}}<p>{{t "no_devices"}}</p>{{end}}{{end}}
 
+<h2 id="longevity">{{t "h.longevity"}}</h2>
+{{with .Y.Longevity}}
+<p>{{tf "l.as_of" .AsOf .WindowFrom}}</p>
+<div class="kpis">
+<div class="kpi"><b>{{num .MedianServiceLife 1}}</b>{{t "l.median_life"}}</div>
+<div class="kpi"><b>{{pct .SecondRoundPct}}</b>{{t "l.second_round"}}</div>
+<div class="kpi"><b>{{pct .ThirdRoundPct}}</b>{{t "l.third_round"}}</div>
+<div class="kpi"><b>{{int .ReuseCandidates}}</b>{{tf "l.candidates" ($.Lang.Number .PlannedLife 0)}}</div>
+</div>
+<table>
+<tbody>
+<tr><td>{{t "l.hardware"}}</td><td class="n">{{int .Hardware}}</td></tr>
+<tr><td>{{t "l.device_ids"}}</td><td class="n">{{int .DeviceIDs}}</td></tr>
+<tr><td>{{t "l.mean_rounds"}}</td><td class="n">{{num .MeanRounds 1}}</td></tr>
+<tr><td>{{t "l.second_round"}}</td><td class="n">{{int .SecondRound}} / {{int .Hardware}}</td></tr>
+<tr><td>{{t "l.third_round"}}</td><td class="n">{{int .ThirdRound}} / {{int .Hardware}}</td></tr>
+<tr><td>{{t "l.retired"}}</td><td class="n">{{int .Retired}}</td></tr>
+<tr><td>{{t "l.batteries_replaced"}}</td><td class="n">{{int .BatteriesReplaced}}</td></tr>
+<tr><td>{{tf "l.past_life" ($.Lang.Number .PlannedLife 0)}}</td><td class="n">{{int .PastPlannedLife}}</td></tr>
+<tr><td>{{tf "l.candidates" ($.Lang.Number .PlannedLife 0)}}</td><td class="n">{{int .ReuseCandidates}}</td></tr>
+</tbody>
+</table>
+{{with index $.Charts "rounds"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
+<h3>{{t "h.service_life"}}</h3>
+{{if .Retired}}
+<p>{{tf "l.life_source" (int .RetiredFromPurchase) (int .RetiredFromFirstSeen)}}</p>
+<table>
+<thead><tr><th>{{t "l.class"}}</th><th class="n">{{t "l.retired"}}</th><th class="n">{{t "l.median_life"}}</th></tr></thead>
+<tbody>
+{{range .ServiceLifeByClass}}<tr><td>{{.Name}}</td><td class="n">{{int .Retired}}</td><td class="n">{{num .MedianYears 1}}</td></tr>
+{{end}}</tbody>
+</table>
+<table>
+<thead><tr><th>{{t "l.model"}}</th><th class="n">{{t "l.retired"}}</th><th class="n">{{t "l.median_life"}}</th></tr></thead>
+<tbody>
+{{range .ServiceLifeByModel}}<tr><td>{{.Name}}</td><td class="n">{{int .Retired}}</td><td class="n">{{num .MedianYears 1}}</td></tr>
+{{end}}</tbody>
+</table>
+{{with index $.Charts "service-life"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
+{{else}}<p>{{t "l.no_retired"}}</p>{{end}}
+<h3>{{t "h.certifications"}}</h3>
+{{if .Certifications}}
+<table>
+<thead><tr><th>{{t "year"}}</th><th class="n">{{t "l.purchases"}}</th><th class="n">Energy Star</th><th class="n">TCO Certified</th><th class="n">EPEAT</th></tr></thead>
+<tbody>
+{{range .Certifications}}<tr><td>{{.Year}}</td><td class="n">{{int .Purchases}}</td><td class="n">{{pct .EnergyStarPct}}</td><td class="n">{{pct .TCOPct}}</td><td class="n">{{pct .EPEATPct}}</td></tr>
+{{end}}</tbody>
+</table>
+{{with index $.Charts "certifications"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
+{{else}}<p>{{t "l.no_inventory"}}</p>{{end}}
+<h3>{{t "h.gap"}}</h3>
+{{if .InventoryItems}}
+<p>{{tf "l.missing" (int (len .MissingFromInventory))}} {{serials .MissingFromInventory}}</p>
+<p>{{tf "l.never" (int (len .NeverReported))}} {{notseen .NeverReported}}</p>
+{{else}}<p>{{t "l.no_inventory"}}</p>{{end}}
+{{end}}
+
 <h2 id="method">{{t "h.method"}}</h2>
 <p>{{t "m.text1"}}</p>
 <p>{{t "m.text2"}}</p>
@@ -287,6 +365,62 @@ const markdownTemplate = `# {{.Title}}
 {{end}}{{else}}
 {{t "no_devices"}}
 {{end}}{{end}}
+## {{t "h.longevity"}}
+{{with .Y.Longevity}}
+{{tf "l.as_of" .AsOf .WindowFrom}}
+
+| | |
+|---|--:|
+| {{t "l.hardware"}} | {{int .Hardware}} |
+| {{t "l.device_ids"}} | {{int .DeviceIDs}} |
+| {{t "l.mean_rounds"}} | {{num .MeanRounds 1}} |
+| {{t "l.second_round"}} | {{int .SecondRound}} / {{int .Hardware}} ({{pct .SecondRoundPct}}) |
+| {{t "l.third_round"}} | {{int .ThirdRound}} / {{int .Hardware}} ({{pct .ThirdRoundPct}}) |
+| {{t "l.retired"}} | {{int .Retired}} |
+| {{t "l.median_life"}} | {{num .MedianServiceLife 1}} |
+| {{t "l.batteries_replaced"}} | {{int .BatteriesReplaced}} |
+| {{tf "l.past_life" ($.Lang.Number .PlannedLife 0)}} | {{int .PastPlannedLife}} |
+| {{tf "l.candidates" ($.Lang.Number .PlannedLife 0)}} | {{int .ReuseCandidates}} |
+
+| {{t "h.rounds"}} | {{t "l.hardware"}} |
+|---|--:|
+{{range .RoundsDistribution}}| {{.Label}} | {{int .Hardware}} |
+{{end}}
+### {{t "h.service_life"}}
+{{if .Retired}}
+{{tf "l.life_source" (int .RetiredFromPurchase) (int .RetiredFromFirstSeen)}}
+
+| {{t "l.class"}} | {{t "l.retired"}} | {{t "l.median_life"}} |
+|---|--:|--:|
+{{range .ServiceLifeByClass}}| {{md .Name}} | {{int .Retired}} | {{num .MedianYears 1}} |
+{{end}}
+| {{t "l.model"}} | {{t "l.retired"}} | {{t "l.median_life"}} |
+|---|--:|--:|
+{{range .ServiceLifeByModel}}| {{md .Name}} | {{int .Retired}} | {{num .MedianYears 1}} |
+{{end}}
+| {{t "h.service_life"}} | {{t "l.hardware"}} |
+|---|--:|
+{{range .ServiceLifeDistribution}}| {{.Label}} | {{int .Count}} |
+{{end}}{{else}}
+{{t "l.no_retired"}}
+{{end}}
+### {{t "h.certifications"}}
+{{if .Certifications}}
+| {{t "year"}} | {{t "l.purchases"}} | Energy Star | TCO Certified | EPEAT |
+|---|--:|--:|--:|--:|
+{{range .Certifications}}| {{.Year}} | {{int .Purchases}} | {{pct .EnergyStarPct}} | {{pct .TCOPct}} | {{pct .EPEATPct}} |
+{{end}}{{else}}
+{{t "l.no_inventory"}}
+{{end}}
+### {{t "h.gap"}}
+{{if .InventoryItems}}
+{{tf "l.missing" (int (len .MissingFromInventory))}} {{md (serials .MissingFromInventory)}}
+
+{{tf "l.never" (int (len .NeverReported))}} {{md (notseen .NeverReported)}}
+{{else}}
+{{t "l.no_inventory"}}
+{{end}}{{end}}
+
 ## {{t "h.method"}}
 
 {{t "m.text1"}}

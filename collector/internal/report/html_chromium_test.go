@@ -44,7 +44,7 @@ func TestYearlyHTMLInChromium(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	wantCharts := []string{"meetings-by-year", "meetings-by-month", "minutes-by-modality", "device-age", "battery-health", "uptime"}
+	wantCharts := []string{"meetings-by-year", "meetings-by-month", "minutes-by-modality", "device-age", "battery-health", "uptime", "rounds", "service-life", "certifications"}
 	for _, lang := range []report.Lang{report.Swedish, report.English} {
 		t.Run(string(lang), func(t *testing.T) {
 			var page bytes.Buffer

@@ -37,6 +37,30 @@ func WriteYearlyTable(w io.Writer, y *Yearly) error {
 	fmt.Fprintf(tw, "batteries over 1,000 cycles\t%d\n", f.OverCycles)
 	fmt.Fprintf(tw, "devices due for a battery\t%d\n", f.DueBattery)
 	fmt.Fprintf(tw, "not rebooted in 30 days\t%d / %d (%s %%)\n", f.Uptime.NotRebooted30d, f.Uptime.Devices, num(f.Uptime.NotRebootedPct))
+	if l := y.Longevity; l != nil {
+		fmt.Fprintf(tw, "\nLongevity as of %s (hardware that reported since %s)\t\n", l.AsOf, l.WindowFrom)
+		fmt.Fprintf(tw, "hardware (serials)\t%d\n", l.Hardware)
+		fmt.Fprintf(tw, "device IDs (installations)\t%d\n", l.DeviceIDs)
+		fmt.Fprintf(tw, "mean rounds\t%s\n", num(l.MeanRounds))
+		fmt.Fprintf(tw, "in second round\t%d (%s %%)\n", l.SecondRound, num(l.SecondRoundPct))
+		fmt.Fprintf(tw, "in third round or later\t%d (%s %%)\n", l.ThirdRound, num(l.ThirdRoundPct))
+		fmt.Fprintf(tw, "retired in %d-%d\t%d\n", y.From, y.To, l.Retired)
+		fmt.Fprintf(tw, "median service life of retired (years)\t%s\n", num(l.MedianServiceLife))
+		for _, g := range l.ServiceLifeByClass {
+			fmt.Fprintf(tw, "  class %s\t%d retired, median %s years\n", g.Name, g.Retired, num(g.MedianYears))
+		}
+		for _, g := range l.ServiceLifeByModel {
+			fmt.Fprintf(tw, "  model %s\t%d retired, median %s years\n", g.Name, g.Retired, num(g.MedianYears))
+		}
+		for _, c := range l.Certifications {
+			fmt.Fprintf(tw, "purchases %d: %d\tEnergy Star %s %%, TCO Certified %s %%, EPEAT %s %%\n", c.Year, c.Purchases, num(c.EnergyStarPct), num(c.TCOPct), num(c.EPEATPct))
+		}
+		fmt.Fprintf(tw, "batteries replaced\t%d\n", l.BatteriesReplaced)
+		fmt.Fprintf(tw, "older than planned life\t%d\n", l.PastPlannedLife)
+		fmt.Fprintf(tw, "candidates for another round (batteries >= 80 %%)\t%d\n", l.ReuseCandidates)
+		fmt.Fprintf(tw, "reporting, not in inventory\t%d\n", len(l.MissingFromInventory))
+		fmt.Fprintf(tw, "in inventory, never reported\t%d\n", len(l.NeverReported))
+	}
 	fmt.Fprintln(tw, "\nsource\tfirst day\tlast day\tdays")
 	for _, s := range y.Method {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", s.Source, s.FirstDay, s.LastDay, s.Days)

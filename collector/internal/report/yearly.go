@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/devices"
+	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
 )
 
@@ -19,6 +20,7 @@ type Yearly struct {
 	GeneratedAt time.Time            `json:"generated_at"`
 	Minutes     []MinutesRow         `json:"minutes_by_year"`
 	Fleet       *devices.Fleet       `json:"fleet"`
+	Longevity   *lifecycle.Longevity `json:"longevity"`
 	Method      []devices.SourceSpan `json:"method"`
 }
 
@@ -65,6 +67,9 @@ func BuildYearly(ctx context.Context, q devices.Querier, from, to int, opts Opti
 		return nil, err
 	}
 	if y.Fleet, err = devices.BuildFleet(ctx, q, from, to, opts.PlannedLifeYears, now); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if y.Longevity, err = lifecycle.Build(ctx, q, from, to, opts.PlannedLifeYears, now); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	start := time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
+	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
 	"github.com/kretslopp/kretslopp/collector/internal/report"
 )
@@ -64,6 +66,28 @@ func importSeed(t *testing.T, db *influxtest.DB) {
 	}
 }
 
+// importInventory imports the report's inventory (serials of the test
+// fleet, two retired laptops, one spare that never reported).
+func importInventory(t *testing.T, db *influxtest.DB) {
+	t.Helper()
+	name := filepath.Join("..", "lifecycle", "testdata", "inventory-report.csv")
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := lifecycle.DecodeInventory(context.Background(), f, lifecycle.InventoryOptions{File: name, Now: func() time.Time { return reportNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Client(t).Write(context.Background(), lifecycle.Points(res.Items)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // fixture is a database with the seed meetings and the test fleet.
 func fixture(t *testing.T) *report.Yearly {
 	t.Helper()
@@ -71,6 +95,7 @@ func fixture(t *testing.T) *report.Yearly {
 	importSeed(t, db)
 	c := devicestest.StartCollector(t, db, nil)
 	devicestest.Fill(t, c.URL, reportNow)
+	importInventory(t, db)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	y, err := report.BuildYearly(ctx, db.Client(t), 2019, 2021, report.Options{PlannedLifeYears: 5, Now: func() time.Time { return reportNow }})
@@ -95,6 +120,7 @@ func TestYearlyReportJSON(t *testing.T) {
 		} `json:"meetings_by_year"`
 		Minutes []map[string]any `json:"minutes_by_year"`
 		Fleet   map[string]any   `json:"fleet"`
+		Long    map[string]any   `json:"longevity"`
 		Method  []map[string]any `json:"method"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
@@ -131,6 +157,23 @@ func TestYearlyReportJSON(t *testing.T) {
 	if up["devices"] != 3.0 || up["not_rebooted_30d"] != 1.0 || up["not_rebooted_30d_pct"] != 33.3 {
 		t.Errorf("uptime %v", up)
 	}
+	// Longevity: three serials reporting in 2021, one round each; two
+	// laptops retired in 2020 and 2021 after 6.0 and 4.5 years; PF000001
+	// (bought 2016) is past the planned life with an 87 % battery.
+	for k, v := range map[string]any{
+		"hardware": 3.0, "in_second_round": 0.0, "retired": 2.0, "median_service_life_years": 5.2,
+		"past_planned_life": 1.0, "reuse_candidates": 1.0, "inventory_items": 5.0,
+	} {
+		if got.Long[k] != v {
+			t.Errorf("longevity.%s = %v, want %v", k, got.Long[k], v)
+		}
+	}
+	if m := got.Long["reporting_not_in_inventory"]; len(m.([]any)) != 1 || m.([]any)[0] != "PF000003" {
+		t.Errorf("reporting, not in inventory: %v", m)
+	}
+	if n := got.Long["in_inventory_never_reported"].([]any); len(n) != 1 || n[0].(map[string]any)["serial"] != "SPARE-001" {
+		t.Errorf("never reported: %v", n)
+	}
 	spans := map[string]map[string]any{}
 	for _, m := range got.Method {
 		spans[m["source"].(string)] = m
@@ -158,7 +201,8 @@ func TestYearlyReportJSON(t *testing.T) {
 	if err := report.WriteMarkdown(&md, y, report.Swedish); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"| Microsoft Teams | 2020 | 39\u00a0150 | +12\u00a0950,0\u00a0% |", "## Metod och datakällor", "| devices | `device_daily` |"} {
+	for _, s := range []string{"| Microsoft Teams | 2020 | 39\u00a0150 | +12\u00a0950,0\u00a0% |", "## Metod och datakällor", "| devices | `device_daily` |",
+		"| Medianlivslängd för avvecklade (år) | 5,2 |", "| 2021 | 1 | 100,0\u00a0% | 100,0\u00a0% | 100,0\u00a0% |", "Rapporterar men saknas i inventariet: 1. PF000003"} {
 		if !strings.Contains(md.String(), s) {
 			t.Errorf("markdown lacks %q", s)
 		}
@@ -167,7 +211,7 @@ func TestYearlyReportJSON(t *testing.T) {
 	if err := report.WriteYearlyTable(&tbl, y); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(tbl.String(), "devices due for a battery") {
+	if !strings.Contains(tbl.String(), "devices due for a battery") || !regexp.MustCompile(`candidates for another round \(batteries >= 80 %\) +1\n`).MatchString(tbl.String()) {
 		t.Errorf("table: %s", tbl.String())
 	}
 }

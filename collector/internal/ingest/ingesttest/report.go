@@ -23,6 +23,10 @@ type Device struct {
 	UptimeS                                                  float64
 	BootTime                                                 int64
 	Batteries                                                []Battery
+	// OSInstallTime (unix s) is sent as kretslopp.os.install_time when set.
+	OSInstallTime int64
+	// Department is sent as the label kretslopp.label.department when set.
+	Department string
 }
 
 // Battery is one simulated battery.
@@ -32,6 +36,7 @@ type Battery struct {
 	DesignWh, FullWh float64
 	Charge           float64 // 0–1
 	State            string
+	Serial           string // hw.serial_number, sent when set
 }
 
 // Laptop returns a typical school laptop with one worn battery.
@@ -83,8 +88,12 @@ func (d Device) ResourceMetrics(ts time.Time) *metricpb.ResourceMetrics {
 	}
 	for _, b := range d.Batteries {
 		id := str("hw.id", b.ID)
+		chargeAttrs := []*commonpb.KeyValue{id, str("hw.battery.state", b.State), str("hw.vendor", "SMP")}
+		if b.Serial != "" {
+			chargeAttrs = append(chargeAttrs, str("hw.serial_number", b.Serial))
+		}
 		metrics = append(metrics,
-			gauge("hw.battery.charge", "1", ts, b.Charge, id, str("hw.battery.state", b.State), str("hw.vendor", "SMP")),
+			gauge("hw.battery.charge", "1", ts, b.Charge, chargeAttrs...),
 			gauge("kretslopp.battery.design_energy", "Wh", ts, b.DesignWh, id),
 			gauge("kretslopp.battery.full_energy", "Wh", ts, b.FullWh, id),
 		)
@@ -107,6 +116,12 @@ func (d Device) ResourceMetrics(ts time.Time) *metricpb.ResourceMetrics {
 	}
 	if d.FirmwareDate != "" {
 		attrs = append(attrs, str("kretslopp.firmware.date", d.FirmwareDate))
+	}
+	if d.OSInstallTime != 0 {
+		attrs = append(attrs, &commonpb.KeyValue{Key: "kretslopp.os.install_time", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: d.OSInstallTime}}})
+	}
+	if d.Department != "" {
+		attrs = append(attrs, str("kretslopp.label.department", d.Department))
 	}
 	return &metricpb.ResourceMetrics{
 		Resource: &resourcepb.Resource{Attributes: attrs},
