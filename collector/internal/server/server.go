@@ -15,6 +15,7 @@ import (
 	"time"
 
 	promclient "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
@@ -57,7 +58,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		logger.Warn("no agent tokens configured: every ingest request will be refused", "agent_tokens_file", cfg.AgentTokensFile)
 	}
 	registry := promclient.NewRegistry()
-	registry.MustRegister(promclient.NewGoCollector(), promclient.NewProcessCollector(promclient.ProcessCollectorOpts{}))
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	exporter, err := otelprom.New(otelprom.WithRegisterer(registry))
 	if err != nil {
 		return nil, fmt.Errorf("prometheus exporter: %w", err)
