@@ -36,6 +36,7 @@ func All() []Dashboard {
 		{File: "kretslopp-meetings.json", Build: Meetings},
 		{File: "kretslopp-device-longevity.json", Build: DeviceLongevity},
 		{File: "kretslopp-device-diagnostics.json", Build: DeviceDiagnostics},
+		{File: "kretslopp-lifecycle.json", Build: Lifecycle},
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(command{Name: "import", Summary: "import historical meeting statistics from CSV exports (Teams, Skype, Zoom, generic)", Run: runImport})
+	register(command{Name: "import", Summary: "import CSV exports: historical meeting statistics (Teams, Skype, Zoom, generic) and the hardware inventory", Run: runImport})
 }
 
 func runImport(ctx context.Context, env *cliEnv, args []string) error {
@@ -23,13 +23,14 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	for _, f := range meetings.Formats() {
 		names = append(names, string(f))
 	}
+	names = append(names, formatInventory)
 	fs := newFlagSet(env, "import", "--format FORMAT [flags] FILE...")
 	format := fs.String("format", "", "export format: "+strings.Join(names, ", "))
 	cfgPath := fs.String("config", "", "YAML configuration file (default $KRETSLOPP_CONFIG)")
 	dryRun := fs.Bool("dry-run", false, "check the files and print the points that would be written, write nothing")
 	skipInvalid := fs.Bool("skip-invalid", false, "write the valid rows of a file that has invalid rows (default: nothing from such a file)")
 	source := fs.String("source", "", "value of the source field (default: the format name)")
-	rollups := fs.Bool("rollups", true, "recompute meetings_monthly and meetings_yearly for the imported years")
+	rollups := fs.Bool("rollups", true, "recompute meetings_monthly and meetings_yearly for the imported years (inventory: the hardware and procurement_yearly measurements)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -37,11 +38,18 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		fs.Usage()
 		return usageError{"--format is required"}
 	}
+	files := fs.Args()
+	if *format == formatInventory {
+		if len(files) == 0 {
+			fs.Usage()
+			return usageError{"no FILE given"}
+		}
+		return importInventory(ctx, env, files, inventoryFlags{dryRun: *dryRun, skipInvalid: *skipInvalid, derived: *rollups, cfgPath: *cfgPath})
+	}
 	f, err := meetings.ParseFormat(*format)
 	if err != nil {
-		return usageError{err.Error()}
+		return usageError{fmt.Sprintf("%v, %s", err, formatInventory)}
 	}
-	files := fs.Args()
 	if len(files) == 0 {
 		fs.Usage()
 		return usageError{"no FILE given"}
@@ -126,6 +134,20 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.Stdout, "updated %d monthly/yearly rollup points for %d-%d\n", n, from, to+1)
 	}
 	return failErr
+}
+
+// openInput opens a file to import, with a progress bar on a terminal for
+// files over 4 MB; done ends the bar.
+func openInput(env *cliEnv, name string) (r io.Reader, done func(), err error) {
+	fh, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st, err := fh.Stat(); err == nil && st.Size() > 4<<20 && isTerminal(env.Stderr) {
+		p := &progress{r: fh, w: env.Stderr, name: name, size: st.Size()}
+		return p, func() { p.done(); fh.Close() }, nil
+	}
+	return fh, func() { fh.Close() }, nil
 }
 
 func decodeFile(ctx context.Context, env *cliEnv, f meetings.Format, name, source string) (*meetings.Result, error) {

@@ -41,8 +41,23 @@ var expect = map[string]map[string]float64{
 		"Batteries over 1,000 cycles/A":     100 * float64(batteriesOver1000) / batteriesWithCount,
 		"Fleet by age since first seen/A":   4, // devices 4–7: first report 35 days ago
 		"Fleet by age since first seen/B":   1, // device 1: 540 days
-		"Fleet by age since first seen/C":   1, // device 3: 910 days
-		"Fleet by age since first seen/D":   1, // device 2: 1,280 days
+		"Fleet by age since first seen/C":   3, // device 3: 910 days; its hardware's earlier installations 950 and 1,000 days (fillLifecycle)
+		"Fleet by age since first seen/D":   2, // device 2: 1,280 days; its hardware's earlier installation 1,300 days
+	},
+	"kretslopp-lifecycle": {
+		"Hardware reporting/A":                     lifecycleHardware,
+		"Device IDs reporting/A":                   fleetDevices,
+		"In the second round/A":                    secondRoundPct,
+		"In the third round or later/A":            thirdRoundPct,
+		"Batteries replaced/A":                     batteriesReplaced,
+		"Mean rounds per device/A":                 meanRounds,
+		"Hardware by number of rounds/A":           oneRound,
+		"Hardware by number of rounds/B":           twoRound,
+		"Hardware by number of rounds/C":           1,
+		"Median service life of retired devices/A": medianServiceLife,
+		"Past planned life, still healthy/A":       reuseCandidates,
+		"Reporting, not in the inventory/A":        notInInventory,
+		"In the inventory, never reported/A":       neverReported,
 	},
 	"kretslopp-device-diagnostics": {
 		"Spool drops in range/A": 3,
@@ -60,8 +75,10 @@ func TestEveryPanelReturnsData(t *testing.T) {
 	}
 	db := influxtest.NewDatabase(t)
 	start := time.Now().UTC().Truncate(time.Second)
-	n := sendFleet(t, startCollector(t, db), start)
+	url := startCollector(t, db)
+	n := sendFleet(t, url, start)
 	t.Logf("%d device reports posted through the collector", n)
+	fillLifecycle(t, db, url, start)
 	importMeetings(t, db)
 	pullCallRecords(t, db)
 	client := db.Client(t)

@@ -407,3 +407,56 @@ func yearsBetween(a, b time.Time) float64 { return b.Sub(a).Hours() / (365.2425 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// HardwareStory is one serial's life for people: JSON of Hardware.
+type HardwareStory struct {
+	Serial            string       `json:"serial"`
+	Manufacturer      string       `json:"manufacturer,omitempty"`
+	Model             string       `json:"model"`
+	Class             string       `json:"class"`
+	FirstSeen         string       `json:"first_seen,omitempty"`
+	LastSeen          string       `json:"last_seen,omitempty"`
+	Rounds            []RoundStory `json:"rounds"`
+	DeviceIDs         []string     `json:"device_ids"`
+	BatteriesReplaced int          `json:"batteries_replaced"`
+	BatteryHealth     *float64     `json:"battery_health_pct"`
+	InInventory       bool         `json:"in_inventory"`
+	Purchased         string       `json:"purchase_date,omitempty"`
+	Status            string       `json:"status,omitempty"`
+	StatusDate        string       `json:"status_date,omitempty"`
+}
+
+// RoundStory is one round in HardwareStory.
+type RoundStory struct {
+	Round      int    `json:"round"`
+	DeviceID   string `json:"device_id"`
+	Department string `json:"department,omitempty"`
+	OSInstall  string `json:"os_install_time,omitempty"`
+	Start      string `json:"start"`
+	End        string `json:"end"`
+}
+
+// Story turns derived hardware into its JSON story.
+func Story(h *Hardware) HardwareStory {
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format(time.DateOnly)
+	}
+	s := HardwareStory{Serial: h.Serial, Manufacturer: h.Manufacturer, Model: h.ModelName(), Class: h.Class(), FirstSeen: ts(h.FirstSeen), LastSeen: ts(h.LastSeen),
+		Rounds: []RoundStory{}, DeviceIDs: append([]string{}, h.DeviceIDs...), BatteriesReplaced: h.BatteriesReplaced, BatteryHealth: h.BatteryHealth, InInventory: h.Inventory != nil}
+	for _, r := range h.Rounds {
+		s.Rounds = append(s.Rounds, RoundStory{Round: r.N, DeviceID: r.DeviceID, Department: r.Department, OSInstall: ts(r.OSInstall), Start: ts(r.Start), End: ts(r.End)})
+	}
+	if it := h.Inventory; it != nil {
+		s.Purchased, s.Status, s.StatusDate = day(it.Purchased), string(it.Status), day(it.StatusDate)
+	}
+	return s
+}

@@ -378,3 +378,6 @@ func HardwarePoints(hw []*Hardware, plannedLife float64, now time.Time) []influx
 	}
 	return out
 }
+
+// DefaultPlannedLife is the planned life in years when none is given.
+const DefaultPlannedLife = 5.0

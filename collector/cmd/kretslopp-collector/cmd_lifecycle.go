@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
+	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
+)
+
+func init() {
+	register(command{Name: "lifecycle", Summary: "hardware lifecycle: recompute the hardware and procurement_yearly measurements (--update) or show one serial's rounds", Run: runLifecycle})
+}
+
+func runLifecycle(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "lifecycle", "--update [--planned-life YEARS] | --serial SERIAL")
+	update := fs.Bool("update", false, "recompute the derived measurements hardware (one point per serial, today) and procurement_yearly that the Lifecycle dashboard reads")
+	serial := fs.String("serial", "", "print one hardware serial's life as JSON: first and last seen, rounds, device IDs, inventory")
+	life := fs.Float64("planned-life", lifecycle.DefaultPlannedLife, "planned life of a device in years")
+	cfgPath := fs.String("config", "", "YAML configuration file (default $KRETSLOPP_CONFIG)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *update == (*serial != "") {
+		fs.Usage()
+		return usageError{"give either --update or --serial"}
+	}
+	if *life <= 0 {
+		return usageError{fmt.Sprintf("--planned-life %v: must be positive", *life)}
+	}
+	cfg, err := env.LoadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	client, err := influx.New(cfg.Influx, env.Logger)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	now := time.Now()
+	if *update {
+		n, err := lifecycle.Update(ctx, client, client, *life, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "updated %d hardware/procurement_yearly points\n", n)
+		return nil
+	}
+	items, err := lifecycle.LoadInventory(ctx, client)
+	if err != nil {
+		return err
+	}
+	hw, _, err := lifecycle.Derive(ctx, client, now.Add(time.Second), items)
+	if err != nil {
+		return err
+	}
+	for _, h := range hw {
+		if h.Serial == *serial {
+			enc := json.NewEncoder(env.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(lifecycle.Story(h))
+		}
+	}
+	return fmt.Errorf("lifecycle: serial %q: no report and no inventory row", *serial)
+}

@@ -1,0 +1,111 @@
+package dashboardtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
+
+	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
+	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
+	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
+)
+
+// Lifecycle figures (the Lifecycle dashboard; see fillLifecycle).
+const (
+	lifecycleHardware  = fleetDevices // one serial per fleet device
+	secondRoundPct     = 100.0 / 7    // PF000002
+	thirdRoundPct      = 100.0 / 7    // PF000003
+	meanRounds         = 10.0 / 7     // 5 × 1 + 2 + 3
+	batteriesReplaced  = 1            // PF000003: 44 Wh → 45 Wh
+	medianServiceLife  = 4.5          // RET-0001 5.5 years, RET-0002 3.5 years
+	reuseCandidates    = 1            // PF000003: bought 8 years ago, battery 88 %
+	notInInventory     = 2            // PF000006, PF000007
+	neverReported      = 1            // SPARE-0001
+	oneRound, twoRound = 5, 1
+)
+
+// fillLifecycle adds the hardware's earlier lives through the collector —
+// the hardware of device 2 was installed before as device-000002-r1 (1,300
+// days ago), that of device 3 twice (device-000003-r1 1,000 days ago and
+// -r2 950 days ago, with a 44 Wh battery replaced by the 45 Wh one device 3
+// reports now) — imports an inventory (dates relative to now, through
+// the inventory reader) and refreshes the derived lifecycle measurements.
+func fillLifecycle(t *testing.T, db *influxtest.DB, url string, now time.Time) {
+	t.Helper()
+	var rms []*metricpb.ResourceMetrics
+	for _, prev := range []struct {
+		n           int
+		id          string
+		agoDays     int
+		designWh    float64
+		withBattery bool
+	}{
+		{2, "device-000002-r1", 1300, 50, true},
+		{3, "device-000003-r1", 1000, 44, true},
+		{3, "device-000003-r2", 950, 44, true},
+	} {
+		d := ingesttest.Laptop(prev.n)
+		d.ID = prev.id
+		for _, f := range fleet() {
+			if f.dev.Serial == d.Serial {
+				d.Hostname, d.OS, d.Manufacturer, d.Model, d.Site = f.dev.Hostname, f.dev.OS, f.dev.Manufacturer, f.dev.Model, f.dev.Site
+			}
+		}
+		ts := now.Add(-time.Duration(prev.agoDays) * day)
+		d.OSInstallTime = ts.Add(-day).Unix()
+		d.BootTime, d.UptimeS = ts.Add(-time.Hour).Unix(), 3600
+		d.Batteries = []ingesttest.Battery{{ID: "BAT0", CycleCount: 100, DesignWh: prev.designWh, FullWh: prev.designWh * 0.95, Charge: 0.5, State: "charging"}}
+		rms = append(rms, d.ResourceMetrics(ts))
+	}
+	body := ingesttest.Protobuf(ingesttest.Request(rms...), false)
+	req, err := http.NewRequest(http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("Authorization", "Bearer "+agentToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("collector answered %d: %s", resp.StatusCode, b)
+	}
+
+	d := func(years, months int) string { return now.AddDate(-years, -months, 0).Format(time.DateOnly) }
+	csv := strings.Join([]string{
+		"serial,manufacturer,model,class,purchase date,price,energy star,tco certified,epeat,status,status date",
+		fmt.Sprintf("PF000001,LENOVO,ThinkPad T14 Gen 2i,laptop,%s,10200,yes,Generation 9,gold,in use,%s", d(3, 0), d(3, 0)),
+		fmt.Sprintf("PF000002,LENOVO,ThinkPad T14 Gen 2i,laptop,%s,9800,yes,8,silver,reused,%s", d(7, 0), d(3, 6)),
+		fmt.Sprintf("PF000003,HP,HP ProBook 440 G8,laptop,%s,8100,no,8,bronze,reused,%s", d(8, 0), d(2, 9)),
+		fmt.Sprintf("PF000004,Apple Inc.,\"MacBookAir10,1\",laptop,%s,11900,yes,no,gold,in use,%s", d(2, 0), d(2, 0)),
+		fmt.Sprintf("PF000005,Dell Inc.,Latitude 5420,laptop,%s,9100,yes,9,gold,in use,%s", d(4, 0), d(4, 0)),
+		fmt.Sprintf("RET-0001,HP,EliteBook 840 G3,laptop,%s,9000,yes,no,no,recycled,%s", d(6, 6), d(1, 0)),
+		fmt.Sprintf("RET-0002,HP,EliteBook 840 G5,laptop,%s,9300,yes,7,silver,sold for reuse,%s", d(4, 0), d(0, 6)),
+		fmt.Sprintf("SPARE-0001,LENOVO,ThinkPad T14 Gen 2i,laptop,%s,10500,yes,9,gold,in storage,%s", d(1, 0), d(1, 0)),
+	}, "\n")
+	ctx := context.Background()
+	res, err := lifecycle.DecodeInventory(ctx, strings.NewReader(csv), lifecycle.InventoryOptions{File: "inventory.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
+	}
+	client := db.Client(t)
+	if err := client.Write(ctx, lifecycle.Points(res.Items)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lifecycle.Update(ctx, client, client, lifecycle.DefaultPlannedLife, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
