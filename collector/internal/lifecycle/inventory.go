@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
@@ -363,6 +364,11 @@ func parseItem(rec []string, col map[string]int, names []string, file string, li
 			return nil, bad(c, "expected yes or no")
 		}
 		return &b, nil
+	}
+	for c, cell := range rec {
+		if !utf8.ValidString(cell) {
+			return it, bad(c, "is not valid UTF-8 (save the export as UTF-8)")
+		}
 	}
 	v, c, ok := get("serial")
 	if !ok {
