@@ -12,7 +12,7 @@ import (
 // snapshot in the time range.
 func perSerial(fields, where, groupBy string) string {
 	if where != "" {
-		where = " AND " + where
+		where = " AND (" + where + ")"
 	}
 	return fmt.Sprintf(`SELECT %s FROM "hardware" WHERE $timeFilter%s GROUP BY %s`, fields, where, groupBy)
 }
