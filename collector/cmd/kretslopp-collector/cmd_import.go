@@ -48,7 +48,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	f, err := meetings.ParseFormat(*format)
 	if err != nil {
-		return usageError{fmt.Sprintf("%v, %s", err, formatInventory)}
+		return usageError{fmt.Sprintf("unknown format %q (one of: %s)", *format, strings.Join(names, ", "))}
 	}
 	if len(files) == 0 {
 		fs.Usage()

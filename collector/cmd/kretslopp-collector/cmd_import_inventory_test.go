@@ -88,4 +88,12 @@ func TestImportInventory(t *testing.T) {
 	if l.Retired != 2 || l.Median != 6.0 || len(l.Certs) != 4 || l.Certs[3].Year != 2022 || l.Certs[3].ES != 50 || len(l.Never) != 3 {
 		t.Errorf("longevity %+v; want 2 retired, median 6.0, 4 purchase years (2022: 50 %% Energy Star), 3 never reported (A, B, E)", l)
 	}
+
+	r = runCLI(t, db, "import", "--format", "inventory", "--skip-invalid", bad)
+	if r.code != 0 || !strings.Contains(r.stderr, "skipping 5 invalid rows of 6") {
+		t.Errorf("--skip-invalid: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := countInventory(t, db, `SELECT count("source") FROM "inventory" WHERE time >= '2000-01-01T00:00:00Z'`); n != 6 {
+		t.Errorf("%v inventory points after --skip-invalid, want 6 (GOOD-1 added)", n)
+	}
 }

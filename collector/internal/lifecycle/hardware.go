@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -405,8 +404,6 @@ func LoadInventory(ctx context.Context, q Querier) ([]Item, error) {
 func yearsBetween(a, b time.Time) float64 { return b.Sub(a).Hours() / (365.2425 * 24) }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // HardwareStory is one serial's life for people: JSON of Hardware.
 type HardwareStory struct {
