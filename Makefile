@@ -55,7 +55,7 @@ $(INFLUXD):
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
-test: influxdb chromium build cross test-race test-msgraph
+test: influxdb chromium lint build cross test-race test-msgraph
 
 test-race: influxdb $(NFPM)
 	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
