@@ -75,7 +75,7 @@ func TestYearlyHTMLInChromium(t *testing.T) {
 				chromedp.DisableGPU,
 				chromedp.Flag("disable-quic", true),
 				chromedp.Flag("disable-component-update", true),
-				chromedp.UserDataDir(t.TempDir()),
+				chromedp.UserDataDir(browserProfile(t)),
 				chromedp.WindowSize(1200, 900),
 			)
 			actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -167,4 +167,24 @@ func TestYearlyHTMLInChromium(t *testing.T) {
 			}
 		})
 	}
+}
+
+// browserProfile is a fresh Chromium profile directory. Chromium's helper
+// processes may still write to it for a moment after the browser exits, so
+// it is removed with a few retries rather than by t.TempDir's strict check.
+func browserProfile(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "kretslopp-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 20 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("chromium profile %s left behind", dir)
+	})
+	return dir
 }
