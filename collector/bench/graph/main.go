@@ -25,6 +25,7 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/graphsim"
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/pull"
+	"github.com/kretslopp/kretslopp/internal/influxserver"
 )
 
 func main() {
@@ -42,10 +43,16 @@ func run() error {
 	token := flag.String("token", os.Getenv("KRETSLOPP_INFLUX_TOKEN"), "InfluxDB token")
 	org := flag.String("org", envOr("KRETSLOPP_INFLUX_ORG", "kretslopp"), "InfluxDB org")
 	flag.Parse()
-	if *influxURL == "" {
-		return fmt.Errorf("-influx-url (or KRETSLOPP_INFLUX_URL) is required; start InfluxDB first (see docs/graph.md)")
-	}
 	ctx := context.Background()
+	if *influxURL == "" {
+		// No server given: run the project's throw-away InfluxDB 1.8.
+		srv, err := influxserver.Start(ctx, influxserver.Options{})
+		if err != nil {
+			return fmt.Errorf("start InfluxDB (or pass -influx-url): %w", err)
+		}
+		defer srv.Close()
+		*influxURL = srv.URL
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	now := time.Date(2020, 6, 15, 6, 0, 0, 0, time.UTC)
