@@ -6,12 +6,40 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kretslopp/kretslopp/collector/internal/config"
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
+	"github.com/kretslopp/kretslopp/collector/internal/server"
 )
 
 func init() {
 	register(command{Name: "lifecycle", Summary: "hardware lifecycle: recompute the hardware and procurement_yearly measurements (--update) or show one serial's rounds", Run: runLifecycle})
+	serveJobs = append(serveJobs, serveJob{
+		Name:    "lifecycle",
+		Enabled: func(cfg config.Config) bool { return cfg.LifecycleInterval > 0 },
+		Run:     runLifecycleJob,
+	})
+}
+
+// runLifecycleJob keeps the Lifecycle dashboard's derived measurements
+// fresh from inside serve: once at start, then every lifecycle_interval.
+// Several collectors may run it; the points it writes overwrite each other.
+func runLifecycleJob(ctx context.Context, env *cliEnv, cfg config.Config, srv *server.Server) error {
+	ticker := time.NewTicker(cfg.LifecycleInterval)
+	defer ticker.Stop()
+	for {
+		n, err := lifecycle.Update(ctx, srv.Influx(), srv.Influx(), lifecycle.DefaultPlannedLife, time.Now())
+		if err != nil {
+			env.Logger.Warn("lifecycle update failed; next try at the next interval", "err", err)
+		} else {
+			env.Logger.Debug("lifecycle measurements updated", "points", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+	}
 }
 
 func runLifecycle(ctx context.Context, env *cliEnv, args []string) error {

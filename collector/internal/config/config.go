@@ -40,6 +40,10 @@ type Config struct {
 	Ingest IngestConfig `yaml:"ingest"`
 	// Graph is the Microsoft Graph pull (KRETSLOPP_GRAPH_*).
 	Graph GraphConfig `yaml:"graph"`
+	// LifecycleInterval recomputes the derived hardware lifecycle
+	// measurements inside serve this often (0: off; use
+	// `kretslopp-collector lifecycle --update` from a timer instead).
+	LifecycleInterval time.Duration `yaml:"lifecycle_interval"`
 	// DebugListen serves Go's pprof profiles on this host:port when set
 	// (KRETSLOPP_DEBUG_LISTEN); keep it on loopback.
 	DebugListen string `yaml:"debug_listen"`
@@ -89,9 +93,10 @@ func Defaults() Config {
 			TokenRate:        20,
 			TokenBurst:       200,
 		},
-		Influx:   influx.Config{Timeout: 10 * time.Second},
-		Graph:    graphDefaults(),
-		LogLevel: "info",
+		Influx:            influx.Config{Timeout: 10 * time.Second},
+		Graph:             graphDefaults(),
+		LifecycleInterval: 6 * time.Hour,
+		LogLevel:          "info",
 	}
 }
 
@@ -193,6 +198,9 @@ func (c Config) Validate() error {
 	}
 	if c.Ingest.TokenRate > 0 && c.Ingest.TokenBurst < 1 {
 		errs = append(errs, fmt.Errorf("ingest.token_burst %d must be at least 1", c.Ingest.TokenBurst))
+	}
+	if c.LifecycleInterval < 0 || (c.LifecycleInterval > 0 && c.LifecycleInterval < time.Minute) {
+		errs = append(errs, fmt.Errorf("lifecycle_interval %s must be 0 (off) or at least 1m", c.LifecycleInterval))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
