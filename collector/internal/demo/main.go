@@ -93,12 +93,19 @@ func run() error {
 	if err := os.WriteFile(readTokensFile, []byte(readToken+"\n"), 0o600); err != nil {
 		return err
 	}
+	// The simulated fleet below shares the demo's one agent token, so the
+	// per-token rate limit (ingest.token_rate) is off for the demo.
+	configFile := filepath.Join(abs, "collector.yaml")
+	if err := os.WriteFile(configFile, []byte("# make demo: one token stands for a whole simulated fleet\ningest:\n  token_rate: 0\n"), 0o600); err != nil {
+		return err
+	}
 	port, err := influxserver.FreePort()
 	if err != nil {
 		return err
 	}
 	collectorURL := "http://127.0.0.1:" + strconv.Itoa(port)
 	env := append(os.Environ(),
+		"KRETSLOPP_CONFIG="+configFile,
 		"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
 		"KRETSLOPP_INFLUX_URL="+influx.URL,
 		"KRETSLOPP_INFLUX_BUCKET="+database+"/autogen",
