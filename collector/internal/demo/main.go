@@ -333,9 +333,10 @@ func postReport(ctx context.Context, client *http.Client, url string, body []byt
 
 func startGraphSimulator(dir string) (*graphsim.Server, []string, error) {
 	sim, err := graphsim.Start("127.0.0.1:0", graphsim.Options{
-		// About 340 Teams users: the scale of the historical exports in
-		// the seed, so that pulled and imported years compare.
-		Story:        graphsim.Story{Seed: 2020, CallRecordScale: 0.05, Users: 340},
+		// About 340 Teams users and 1/18 of the simulator's meetings: the
+		// scale of the historical exports in the seed, so that pulled and
+		// imported years compare.
+		Story:        graphsim.Story{Seed: 2020, CallRecordScale: 0.05, Users: 340, MeetingScale: 0.056},
 		Now:          time.Now,
 		TenantID:     "kretslopp-demo-tenant",
 		ClientID:     "kretslopp-demo-app",

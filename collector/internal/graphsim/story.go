@@ -24,6 +24,17 @@ type Story struct {
 	CallRecordsPerDay int
 	// Users is the number of Teams-licensed employees; zero means 6000.
 	Users int
+	// MeetingScale multiplies the daily Teams meetings and Skype
+	// conferences (the demo matches them to its historical exports). Zero
+	// means 1.
+	MeetingScale float64
+}
+
+func (s Story) meetingScale() float64 {
+	if s.MeetingScale <= 0 {
+		return 1
+	}
+	return s.MeetingScale
 }
 
 func (s Story) users() int {
@@ -125,14 +136,14 @@ func skypeLevel(day time.Time) float64 {
 // field of getTeamsUserActivityCounts).
 func (s Story) TeamsMeetings(day time.Time) int64 {
 	day = truncDay(day)
-	return int64(math.Round(teamsLevel(day) * weekdayFactor(day) * s.noise(day, "teams", 0.08)))
+	return int64(math.Round(s.meetingScale() * teamsLevel(day) * weekdayFactor(day) * s.noise(day, "teams", 0.08)))
 }
 
 // SkypeConferences is the number of Skype for Business conferences organised
 // that day, by type (the organizer activity counts).
 func (s Story) SkypeConferences(day time.Time) SkypeOrganizer {
 	day = truncDay(day)
-	n := skypeLevel(day) * weekdayFactor(day) * s.noise(day, "skype", 0.08)
+	n := s.meetingScale() * skypeLevel(day) * weekdayFactor(day) * s.noise(day, "skype", 0.08)
 	return SkypeOrganizer{
 		IM:                 int64(math.Round(n * 0.45)),
 		AudioVideo:         int64(math.Round(n * 0.55)),
