@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"time"
+
+	"github.com/kretslopp/kretslopp/collector/internal/stats"
 )
 
 // Fleet is the device part of the yearly report: the devices seen in the
@@ -36,14 +37,8 @@ type YearN struct {
 	Devices int `json:"devices"`
 }
 
-// Bucket is one bar of a distribution: [From, To) in the unit of the
-// distribution (years or percent); nil is open-ended.
-type Bucket struct {
-	Label string   `json:"label"`
-	From  *float64 `json:"from"`
-	To    *float64 `json:"to"`
-	Count int      `json:"count"`
-}
+// Bucket is one bar of a distribution (years, percent or days).
+type Bucket = stats.Bucket
 
 // UptimeMix describes reboot habits: the last uptime of devices that
 // reported in the last 30 days of the window.
@@ -65,42 +60,6 @@ type SourceSpan struct {
 }
 
 func f(v float64) *float64 { return &v }
-
-func buckets(edges []float64, labels []string) []Bucket {
-	out := make([]Bucket, len(labels))
-	for i := range labels {
-		out[i].Label = labels[i]
-		if i > 0 {
-			out[i].From = f(edges[i-1])
-		}
-		if i < len(edges) {
-			out[i].To = f(edges[i])
-		}
-	}
-	return out
-}
-
-func add(bs []Bucket, v float64) {
-	for i := range bs {
-		if (bs[i].From == nil || v >= *bs[i].From) && (bs[i].To == nil || v < *bs[i].To) {
-			bs[i].Count++
-			return
-		}
-	}
-}
-
-func median(v []float64) *float64 {
-	if len(v) == 0 {
-		return nil
-	}
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	m := s[len(s)/2]
-	if len(s)%2 == 0 {
-		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
-	return f(round(m, 1))
-}
 
 // BuildFleet computes the fleet figures for the report years from..to.
 // The snapshot covers devices that reported in year to, taken at the end
@@ -143,9 +102,9 @@ func BuildFleet(ctx context.Context, q Querier, from, to int, plannedLife float6
 			}
 		}
 	}
-	fl.AgeBuckets = buckets([]float64{1, 2, 3, 4, 5, 6}, []string{"0–1", "1–2", "2–3", "3–4", "4–5", "5–6", "6+"})
-	fl.HealthBuckets = buckets([]float64{60, 70, 80, 90}, []string{"<60", "60–70", "70–80", "80–90", "90+"})
-	fl.Uptime.Buckets = buckets([]float64{1, 7, 30}, []string{"<1", "1–7", "7–30", "30+"})
+	fl.AgeBuckets = stats.Buckets([]float64{1, 2, 3, 4, 5, 6}, []string{"0–1", "1–2", "2–3", "3–4", "4–5", "5–6", "6+"})
+	fl.HealthBuckets = stats.Buckets([]float64{60, 70, 80, 90}, []string{"<60", "60–70", "70–80", "80–90", "90+"})
+	fl.Uptime.Buckets = stats.Buckets([]float64{1, 7, 30}, []string{"<1", "1–7", "7–30", "30+"})
 	var ages, healths, uptimes []float64
 	uptimeSince := end.Add(-RebootDays * day)
 	const yearHours = 365.2425 * 24
@@ -161,7 +120,7 @@ func BuildFleet(ctx context.Context, q Querier, from, to int, plannedLife float6
 		if !born.IsZero() {
 			age := end.Sub(born).Hours() / yearHours
 			ages = append(ages, age)
-			add(fl.AgeBuckets, age)
+			stats.Add(fl.AgeBuckets, age)
 			if plannedLife > 0 && age > plannedLife {
 				fl.DueReplacement++
 			}
@@ -171,7 +130,7 @@ func BuildFleet(ctx context.Context, q Querier, from, to int, plannedLife float6
 			fl.Batteries++
 			if b.HealthPct != nil {
 				healths = append(healths, *b.HealthPct)
-				add(fl.HealthBuckets, *b.HealthPct)
+				stats.Add(fl.HealthBuckets, *b.HealthPct)
 				if *b.HealthPct < HealthDuePct {
 					fl.BelowHealth++
 					due = true
@@ -188,16 +147,16 @@ func BuildFleet(ctx context.Context, q Querier, from, to int, plannedLife float6
 		if s.uptime != nil && !s.lastSeen.Before(uptimeSince) {
 			days := *s.uptime / day.Seconds()
 			uptimes = append(uptimes, days)
-			add(fl.Uptime.Buckets, days)
+			stats.Add(fl.Uptime.Buckets, days)
 			fl.Uptime.Devices++
 			if days >= RebootDays {
 				fl.Uptime.NotRebooted30d++
 			}
 		}
 	}
-	fl.MedianAgeYears = median(ages)
-	fl.MedianHealth = median(healths)
-	fl.Uptime.MedianUptimeDay = median(uptimes)
+	fl.MedianAgeYears = stats.Median(ages)
+	fl.MedianHealth = stats.Median(healths)
+	fl.Uptime.MedianUptimeDay = stats.Median(uptimes)
 	if fl.Uptime.Devices > 0 {
 		fl.Uptime.NotRebootedPct = f(round(float64(fl.Uptime.NotRebooted30d)/float64(fl.Uptime.Devices)*100, 1))
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
+	"github.com/kretslopp/kretslopp/collector/internal/stats"
 )
 
 // Longevity is the longevity section of the yearly report (JSON
@@ -56,12 +57,7 @@ type RoundsN struct {
 }
 
 // Bucket is one bar of the service-life distribution, [From, To) years.
-type Bucket struct {
-	Label string   `json:"label"`
-	From  *float64 `json:"from"`
-	To    *float64 `json:"to"`
-	Count int      `json:"count"`
-}
+type Bucket = stats.Bucket
 
 // LifeGroup is the service life of retired hardware of one model or class.
 type LifeGroup struct {
@@ -109,42 +105,8 @@ func pct(n, of int) *float64 {
 	return fp(round1(float64(n) / float64(of) * 100))
 }
 
-func median(v []float64) *float64 {
-	if len(v) == 0 {
-		return nil
-	}
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	m := s[len(s)/2]
-	if len(s)%2 == 0 {
-		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
-	return fp(round1(m))
-}
-
 func lifeBuckets() []Bucket {
-	edges := []float64{2, 3, 4, 5, 6, 8}
-	labels := []string{"0–2", "2–3", "3–4", "4–5", "5–6", "6–8", "8+"}
-	out := make([]Bucket, len(labels))
-	for i := range labels {
-		out[i].Label = labels[i]
-		if i > 0 {
-			out[i].From = fp(edges[i-1])
-		}
-		if i < len(edges) {
-			out[i].To = fp(edges[i])
-		}
-	}
-	return out
-}
-
-func addTo(bs []Bucket, v float64) {
-	for i := range bs {
-		if (bs[i].From == nil || v >= *bs[i].From) && (bs[i].To == nil || v < *bs[i].To) {
-			bs[i].Count++
-			return
-		}
-	}
+	return stats.Buckets([]float64{2, 3, 4, 5, 6, 8}, []string{"0–2", "2–3", "3–4", "4–5", "5–6", "6–8", "8+"})
 }
 
 // Build computes the longevity figures for the report years from..to, as
@@ -221,7 +183,7 @@ func Compute(hw []*Hardware, noSerial, inventoryItems, from, to int, plannedLife
 					l.RetiredFromFirstSeen++
 				}
 				lives = append(lives, life)
-				addTo(l.ServiceLifeDistribution, life)
+				stats.Add(l.ServiceLifeDistribution, life)
 				byModel[h.ModelName()] = append(byModel[h.ModelName()], life)
 				byClass[h.Class()] = append(byClass[h.Class()], life)
 			}
@@ -273,7 +235,7 @@ func Compute(hw []*Hardware, noSerial, inventoryItems, from, to int, plannedLife
 	}
 	l.SecondRoundPct = pct(l.SecondRound, l.Hardware)
 	l.ThirdRoundPct = pct(l.ThirdRound, l.Hardware)
-	l.MedianServiceLife = median(lives)
+	l.MedianServiceLife = stats.Median(lives)
 	l.ServiceLifeByModel = groups(byModel)
 	l.ServiceLifeByClass = groups(byClass)
 	for _, c := range certs {
@@ -287,7 +249,7 @@ func Compute(hw []*Hardware, noSerial, inventoryItems, from, to int, plannedLife
 func groups(m map[string][]float64) []LifeGroup {
 	out := make([]LifeGroup, 0, len(m))
 	for k, v := range m {
-		out = append(out, LifeGroup{Name: k, Retired: len(v), MedianYears: median(v)})
+		out = append(out, LifeGroup{Name: k, Retired: len(v), MedianYears: stats.Median(v)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
