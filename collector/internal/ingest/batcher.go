@@ -144,16 +144,24 @@ func (b *Batcher) work() {
 			timer = time.NewTimer(b.linger)
 			linger = timer.C
 		}
+		// take adds s to the batch, or keeps it for the next batch and
+		// reports false when it would not fit.
+		take := func(s *submission) bool {
+			if lines+s.lines > b.maxLines {
+				carry = s
+				return false
+			}
+			batch = append(batch, s)
+			lines += s.lines
+			return true
+		}
 	drain:
 		for lines < b.maxLines {
 			select {
 			case s := <-b.subs:
-				if lines+s.lines > b.maxLines {
-					carry = s
+				if !take(s) {
 					break drain
 				}
-				batch = append(batch, s)
-				lines += s.lines
 				continue
 			default:
 			}
@@ -162,12 +170,9 @@ func (b *Batcher) work() {
 			}
 			select {
 			case s := <-b.subs:
-				if lines+s.lines > b.maxLines {
-					carry = s
+				if !take(s) {
 					break drain
 				}
-				batch = append(batch, s)
-				lines += s.lines
 			case <-linger:
 				break drain
 			}
