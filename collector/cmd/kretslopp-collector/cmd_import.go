@@ -69,19 +69,9 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 			continue
 		}
 		rows += res.Rows
-		if res.BadRows > 0 {
-			for _, e := range res.Errors {
-				fmt.Fprintln(env.Stderr, e)
-			}
-			if more := res.BadRows - len(res.Errors); more > 0 {
-				fmt.Fprintf(env.Stderr, "%s: ... and %d more invalid rows\n", name, more)
-			}
-			if !*skipInvalid {
-				fmt.Fprintf(env.Stderr, "%s: %d of %d rows are invalid; nothing from this file is written (fix the rows or use --skip-invalid)\n", name, res.BadRows, res.Rows)
-				failed = append(failed, name)
-				continue
-			}
-			fmt.Fprintf(env.Stderr, "%s: skipping %d invalid rows of %d (--skip-invalid)\n", name, res.BadRows, res.Rows)
+		if !reportInvalidRows(env, name, res.Errors, res.BadRows, res.Rows, *skipInvalid) {
+			failed = append(failed, name)
+			continue
 		}
 		env.Logger.Debug("file read", "file", name, "rows", res.Rows, "points", len(res.Records))
 		accepted = append(accepted, res.Records)
@@ -246,3 +236,24 @@ func (p *progress) draw() {
 }
 
 func (p *progress) done() { fmt.Fprintln(p.w) }
+
+// reportInvalidRows prints a file's invalid rows (file:line:column each)
+// and says whether its valid rows may be written: only when there are no
+// invalid rows, or --skip-invalid asked for it.
+func reportInvalidRows(env *cliEnv, name string, errs []*meetings.RowError, bad, rows int, skipInvalid bool) bool {
+	if bad == 0 {
+		return true
+	}
+	for _, e := range errs {
+		fmt.Fprintln(env.Stderr, e)
+	}
+	if more := bad - len(errs); more > 0 {
+		fmt.Fprintf(env.Stderr, "%s: ... and %d more invalid rows\n", name, more)
+	}
+	if !skipInvalid {
+		fmt.Fprintf(env.Stderr, "%s: %d of %d rows are invalid; nothing from this file is written (fix the rows or use --skip-invalid)\n", name, bad, rows)
+		return false
+	}
+	fmt.Fprintf(env.Stderr, "%s: skipping %d invalid rows of %d (--skip-invalid)\n", name, bad, rows)
+	return true
+}

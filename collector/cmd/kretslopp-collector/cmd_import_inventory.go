@@ -37,19 +37,9 @@ func importInventory(ctx context.Context, env *cliEnv, files []string, fl invent
 			continue
 		}
 		rows += res.Rows
-		if res.BadRows > 0 {
-			for _, e := range res.Errors {
-				fmt.Fprintln(env.Stderr, e)
-			}
-			if more := res.BadRows - len(res.Errors); more > 0 {
-				fmt.Fprintf(env.Stderr, "%s: ... and %d more invalid rows\n", name, more)
-			}
-			if !fl.skipInvalid {
-				fmt.Fprintf(env.Stderr, "%s: %d of %d rows are invalid; nothing from this file is written (fix the rows or use --skip-invalid)\n", name, res.BadRows, res.Rows)
-				failed = append(failed, name)
-				continue
-			}
-			fmt.Fprintf(env.Stderr, "%s: skipping %d invalid rows of %d (--skip-invalid)\n", name, res.BadRows, res.Rows)
+		if !reportInvalidRows(env, name, res.Errors, res.BadRows, res.Rows, fl.skipInvalid) {
+			failed = append(failed, name)
+			continue
 		}
 		for _, it := range res.Items {
 			bySerial[it.Serial] = it // a later file wins for the same serial
