@@ -44,6 +44,7 @@ func run() error {
 	rate := flag.Int("rate", 1000, "reports per second in the latency phase")
 	rateSeconds := flag.Int("rate-seconds", 10, "length of the latency phase")
 	collectorBin := flag.String("collector", "bin/kretslopp-collector", "collector binary")
+	writeConcurrency := flag.Int("write-concurrency", 2, "collector ingest.write_concurrency")
 	linger := flag.Duration("linger", 5*time.Millisecond, "collector ingest.batch_linger")
 	influxGzip := flag.Bool("influx-gzip", true, "collector compresses its writes to InfluxDB (influx.no_gzip: false)")
 	collectors := flag.Int("collectors", 1, "collector processes behind a round-robin client, all writing to the one InfluxDB")
@@ -143,7 +144,7 @@ func run() error {
 	// One token stands for the whole simulated fleet here, so the per-token
 	// rate limit is off.
 	cfgFile := filepath.Join(dir, "collector.yaml")
-	collectorYAML := fmt.Sprintf("ingest:\n  token_rate: 0\n  batch_linger: %s\n", *linger)
+	collectorYAML := fmt.Sprintf("ingest:\n  token_rate: 0\n  batch_linger: %s\n  write_concurrency: %d\n", *linger, *writeConcurrency)
 	if !*influxGzip {
 		collectorYAML += "influx:\n  no_gzip: true\n"
 	}
