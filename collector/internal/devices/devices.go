@@ -7,10 +7,8 @@ package devices
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
@@ -112,78 +110,6 @@ type BatState struct {
 	Name       string   `json:"battery"`
 	HealthPct  *float64 `json:"health_pct"`
 	CycleCount *int64   `json:"cycle_count"`
-}
-
-// quote makes s an InfluxQL string literal.
-func quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
-
-func rfc(t time.Time) string { return quote(t.UTC().Format(time.RFC3339Nano)) }
-
-// row gives access to one result row by column name.
-type row struct {
-	cols map[string]int
-	vals []any
-}
-
-func rows(s influx.Series) []row {
-	cols := make(map[string]int, len(s.Columns))
-	for i, c := range s.Columns {
-		cols[c] = i
-	}
-	out := make([]row, 0, len(s.Values))
-	for _, v := range s.Values {
-		out = append(out, row{cols, v})
-	}
-	return out
-}
-
-func (r row) get(name string) any {
-	i, ok := r.cols[name]
-	if !ok || i >= len(r.vals) {
-		return nil
-	}
-	return r.vals[i]
-}
-
-func (r row) str(name string) string {
-	s, _ := r.get(name).(string)
-	return s
-}
-
-func (r row) num(name string) (float64, bool) {
-	switch v := r.get(name).(type) {
-	case float64:
-		return v, true
-	case int64:
-		return float64(v), true
-	}
-	return 0, false
-}
-
-func (r row) numPtr(name string) *float64 {
-	if v, ok := r.num(name); ok {
-		return &v
-	}
-	return nil
-}
-
-func (r row) intPtr(name string) *int64 {
-	if v, ok := r.num(name); ok {
-		n := int64(math.Round(v))
-		return &n
-	}
-	return nil
-}
-
-func (r row) time() (time.Time, error) {
-	s, _ := r.get("time").(string)
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("time %v: %w", r.get("time"), err)
-	}
-	return t.UTC(), nil
 }
 
 // unixTime turns a unix-seconds field into a time.

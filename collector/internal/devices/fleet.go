@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/stats"
 )
 
@@ -75,7 +76,7 @@ func BuildFleet(ctx context.Context, q Querier, from, to int, plannedLife float6
 		DevicesByYear: []YearN{}}
 	for y := from; y <= to; y++ {
 		ys := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
-		series, err := q.Query(ctx, fmt.Sprintf(`SELECT count("last_seen") FROM "device_daily" WHERE time >= %s AND time < %s GROUP BY "device_id"`, rfc(ys), rfc(ys.AddDate(1, 0, 0))))
+		series, err := q.Query(ctx, fmt.Sprintf(`SELECT count("last_seen") FROM "device_daily" WHERE time >= %s AND time < %s GROUP BY "device_id"`, influx.TimeLiteral(ys), influx.TimeLiteral(ys.AddDate(1, 0, 0))))
 		if err != nil {
 			return nil, fmt.Errorf("fleet size %d: %w", y, err)
 		}
@@ -90,14 +91,14 @@ func BuildFleet(ctx context.Context, q Querier, from, to int, plannedLife float6
 	fl.Devices = len(snaps)
 
 	// Age: firmware date, else the first report ever.
-	series, err := q.Query(ctx, fmt.Sprintf(`SELECT first("last_seen") AS "first_seen" FROM "device_daily" WHERE time >= '%s' AND time < %s GROUP BY "device_id"`, epochQueryFloor, rfc(end)))
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT first("last_seen") AS "first_seen" FROM "device_daily" WHERE time >= '%s' AND time < %s GROUP BY "device_id"`, epochQueryFloor, influx.TimeLiteral(end)))
 	if err != nil {
 		return nil, fmt.Errorf("first seen: %w", err)
 	}
 	firstSeen := map[string]time.Time{}
 	for _, s := range series {
-		for _, r := range rows(s) {
-			if v, ok := r.num("first_seen"); ok {
+		for _, r := range s.Rows() {
+			if v, ok := r.Num("first_seen"); ok {
 				firstSeen[s.Tags["device_id"]] = unixTime(v)
 			}
 		}
@@ -167,18 +168,18 @@ func BuildFleet(ctx context.Context, q Querier, from, to int, plannedLife float6
 // [from, to) and how many days have data.
 func Span(ctx context.Context, q Querier, source, measurement, field string, from, to time.Time) (SourceSpan, error) {
 	sp := SourceSpan{Source: source, Measurement: measurement}
-	series, err := q.Query(ctx, fmt.Sprintf(`SELECT count(%q) FROM %q WHERE time >= %s AND time < %s GROUP BY time(1d) fill(none)`, field, measurement, rfc(from), rfc(to)))
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT count(%q) FROM %q WHERE time >= %s AND time < %s GROUP BY time(1d) fill(none)`, field, measurement, influx.TimeLiteral(from), influx.TimeLiteral(to)))
 	if err != nil {
 		return sp, fmt.Errorf("span of %s: %w", measurement, err)
 	}
 	var first, last time.Time
 	for _, s := range series {
-		for _, r := range rows(s) {
-			t, err := r.time()
+		for _, r := range s.Rows() {
+			t, err := r.Time()
 			if err != nil {
 				return sp, fmt.Errorf("span of %s: %w", measurement, err)
 			}
-			if v, ok := r.num("count"); !ok || v == 0 || math.IsNaN(v) {
+			if v, ok := r.Num("count"); !ok || v == 0 || math.IsNaN(v) {
 				continue
 			}
 			sp.Days++

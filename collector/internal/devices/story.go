@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
 )
 
 // deviceFieldNames are the fields of the device measurement; any other
@@ -23,21 +25,21 @@ func Resolve(ctx context.Context, q Querier, key string) (string, error) {
 	if key == "" {
 		return "", ErrNotFound
 	}
-	series, err := q.Query(ctx, fmt.Sprintf(`SELECT last("last_seen") FROM "device_daily" WHERE "device_id" = %s AND time >= '%s'`, quote(key), epochQueryFloor))
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT last("last_seen") FROM "device_daily" WHERE "device_id" = %s AND time >= '%s'`, influx.StringLiteral(key), epochQueryFloor))
 	if err != nil {
 		return "", fmt.Errorf("resolve device %q: %w", key, err)
 	}
 	if len(series) > 0 && len(series[0].Values) > 0 {
 		return key, nil
 	}
-	series, err = q.Query(ctx, fmt.Sprintf(`SELECT last("last_seen") AS "last_seen" FROM "device_daily" WHERE ("hostname" = %s OR "serial" = %s) AND time >= '%s' GROUP BY "device_id"`, quote(key), quote(key), epochQueryFloor))
+	series, err = q.Query(ctx, fmt.Sprintf(`SELECT last("last_seen") AS "last_seen" FROM "device_daily" WHERE ("hostname" = %s OR "serial" = %s) AND time >= '%s' GROUP BY "device_id"`, influx.StringLiteral(key), influx.StringLiteral(key), epochQueryFloor))
 	if err != nil {
 		return "", fmt.Errorf("resolve device %q: %w", key, err)
 	}
 	best, bestSeen := "", -1.0
 	for _, s := range series {
-		for _, r := range rows(s) {
-			if v, ok := r.num("last_seen"); ok && v > bestSeen {
+		for _, r := range s.Rows() {
+			if v, ok := r.Num("last_seen"); ok && v > bestSeen {
 				best, bestSeen = s.Tags["device_id"], v
 			}
 		}
@@ -56,26 +58,26 @@ func Story(ctx context.Context, q Querier, key string, now time.Time) (*Device, 
 		return nil, err
 	}
 	now = now.UTC()
-	series, err := q.Query(ctx, fmt.Sprintf(`SELECT * FROM "device" WHERE "device_id" = %s AND time >= '%s' ORDER BY time DESC LIMIT 1`, quote(id), epochQueryFloor))
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT * FROM "device" WHERE "device_id" = %s AND time >= '%s' ORDER BY time DESC LIMIT 1`, influx.StringLiteral(id), epochQueryFloor))
 	if err != nil {
 		return nil, fmt.Errorf("device %s: %w", id, err)
 	}
 	if len(series) == 0 || len(series[0].Values) == 0 {
 		return nil, ErrNotFound
 	}
-	r := rows(series[0])[0]
-	lastSeen, err := r.time()
+	r := series[0].Rows()[0]
+	lastSeen, err := r.Time()
 	if err != nil {
 		return nil, fmt.Errorf("device %s: %w", id, err)
 	}
 	d := &Device{
-		ID: id, Hostname: r.str("hostname"), Serial: r.str("serial"), OS: r.str("os"), OSVersion: r.str("os_version"),
-		Manufacturer: r.str("manufacturer"), Model: r.str("model"), FirmwareDate: r.str("firmware_date"),
-		AgentVersion: r.str("agent_version"), Labels: map[string]string{}, LastSeen: lastSeen,
-		UptimeS: r.numPtr("uptime_s"), Batteries: []Battery{},
+		ID: id, Hostname: r.Str("hostname"), Serial: r.Str("serial"), OS: r.Str("os"), OSVersion: r.Str("os_version"),
+		Manufacturer: r.Str("manufacturer"), Model: r.Str("model"), FirmwareDate: r.Str("firmware_date"),
+		AgentVersion: r.Str("agent_version"), Labels: map[string]string{}, LastSeen: lastSeen,
+		UptimeS: r.NumPtr("uptime_s"), Batteries: []Battery{},
 	}
-	for c := range r.cols {
-		if s := r.str(c); s != "" && !deviceFieldNames[c] {
+	for _, c := range r.Names() {
+		if s := r.Str(c); s != "" && !deviceFieldNames[c] {
 			d.Labels[c] = s
 		}
 	}
@@ -83,16 +85,16 @@ func Story(ctx context.Context, q Querier, key string, now time.Time) (*Device, 
 		v := *d.UptimeS + now.Sub(lastSeen).Seconds()
 		d.UptimeNowS = &v
 	}
-	if b, ok := r.num("boot_time"); ok {
+	if b, ok := r.Num("boot_time"); ok {
 		t := unixTime(b)
 		d.BootTime = &t
 	}
 	// First seen: the oldest daily point.
-	if series, err = q.Query(ctx, fmt.Sprintf(`SELECT first("last_seen") FROM "device_daily" WHERE "device_id" = %s AND time >= '%s'`, quote(id), epochQueryFloor)); err != nil {
+	if series, err = q.Query(ctx, fmt.Sprintf(`SELECT first("last_seen") FROM "device_daily" WHERE "device_id" = %s AND time >= '%s'`, influx.StringLiteral(id), epochQueryFloor)); err != nil {
 		return nil, fmt.Errorf("device %s first seen: %w", id, err)
 	}
 	if len(series) > 0 && len(series[0].Values) > 0 {
-		if t, err := rows(series[0])[0].time(); err == nil {
+		if t, err := series[0].Rows()[0].Time(); err == nil {
 			d.FirstSeen = &t
 		}
 	}
@@ -103,15 +105,15 @@ func Story(ctx context.Context, q Querier, key string, now time.Time) (*Device, 
 	d.Boots30d = boots[id]
 
 	// Batteries: the latest point of each, then the daily trend.
-	if series, err = q.Query(ctx, fmt.Sprintf(`SELECT * FROM "battery" WHERE "device_id" = %s AND time >= '%s' GROUP BY "battery" ORDER BY time DESC LIMIT 1`, quote(id), epochQueryFloor)); err != nil {
+	if series, err = q.Query(ctx, fmt.Sprintf(`SELECT * FROM "battery" WHERE "device_id" = %s AND time >= '%s' GROUP BY "battery" ORDER BY time DESC LIMIT 1`, influx.StringLiteral(id), epochQueryFloor)); err != nil {
 		return nil, fmt.Errorf("device %s batteries: %w", id, err)
 	}
 	byName := map[string]*Battery{}
 	for _, s := range series {
-		for _, br := range rows(s) {
-			b := Battery{Name: s.Tags["battery"], HealthPct: br.numPtr("health_pct"), CycleCount: br.intPtr("cycle_count"),
-				DesignWh: br.numPtr("design_wh"), FullWh: br.numPtr("full_wh")}
-			if t, err := br.time(); err == nil {
+		for _, br := range s.Rows() {
+			b := Battery{Name: s.Tags["battery"], HealthPct: br.NumPtr("health_pct"), CycleCount: br.IntPtr("cycle_count"),
+				DesignWh: br.NumPtr("design_wh"), FullWh: br.NumPtr("full_wh")}
+			if t, err := br.Time(); err == nil {
 				b.LastSeen = &t
 			}
 			d.Batteries = append(d.Batteries, b)
@@ -122,7 +124,7 @@ func Story(ctx context.Context, q Querier, key string, now time.Time) (*Device, 
 		byName[d.Batteries[i].Name] = &d.Batteries[i]
 	}
 	since := now.Add(-TrendWindowDays * day)
-	if series, err = q.Query(ctx, fmt.Sprintf(`SELECT "health_pct", "cycle_count" FROM "battery_daily" WHERE "device_id" = %s AND time >= %s AND time <= %s GROUP BY "battery"`, quote(id), rfc(since), rfc(now))); err != nil {
+	if series, err = q.Query(ctx, fmt.Sprintf(`SELECT "health_pct", "cycle_count" FROM "battery_daily" WHERE "device_id" = %s AND time >= %s AND time <= %s GROUP BY "battery"`, influx.StringLiteral(id), influx.TimeLiteral(since), influx.TimeLiteral(now))); err != nil {
 		return nil, fmt.Errorf("device %s battery trend: %w", id, err)
 	}
 	for _, s := range series {
@@ -130,7 +132,7 @@ func Story(ctx context.Context, q Querier, key string, now time.Time) (*Device, 
 		if b == nil {
 			continue
 		}
-		trend(b, rows(s))
+		trend(b, s.Rows())
 	}
 	states := make([]BatState, 0, len(d.Batteries))
 	for _, b := range d.Batteries {
@@ -141,11 +143,11 @@ func Story(ctx context.Context, q Querier, key string, now time.Time) (*Device, 
 }
 
 // trend fits health and cycles against days over the daily points.
-func trend(b *Battery, rs []row) {
+func trend(b *Battery, rs []influx.Row) {
 	var hx, hy, cx, cy []float64
 	var first, last time.Time
 	for _, r := range rs {
-		t, err := r.time()
+		t, err := r.Time()
 		if err != nil {
 			continue
 		}
@@ -156,10 +158,10 @@ func trend(b *Battery, rs []row) {
 			last = t
 		}
 		x := t.Sub(time.Unix(0, 0)).Hours() / 24
-		if v, ok := r.num("health_pct"); ok {
+		if v, ok := r.Num("health_pct"); ok {
 			hx, hy = append(hx, x), append(hy, v)
 		}
-		if v, ok := r.num("cycle_count"); ok {
+		if v, ok := r.Num("cycle_count"); ok {
 			cx, cy = append(cx, x), append(cy, v)
 		}
 	}
@@ -188,18 +190,18 @@ func bootCounts(ctx context.Context, q Querier, now time.Time, ids ...string) (m
 	since := now.Add(-BootWindowDays * day)
 	where := ""
 	if len(ids) == 1 {
-		where = fmt.Sprintf(`"device_id" = %s AND `, quote(ids[0]))
+		where = fmt.Sprintf(`"device_id" = %s AND `, influx.StringLiteral(ids[0]))
 	}
 	series, err := q.Query(ctx, fmt.Sprintf(`SELECT DISTINCT("boot_time") FROM "device" WHERE %stime >= %s AND time <= %s AND "boot_time" >= %d GROUP BY "device_id"`,
-		where, rfc(since), rfc(now), since.Unix()))
+		where, influx.TimeLiteral(since), influx.TimeLiteral(now), since.Unix()))
 	if err != nil {
 		return nil, fmt.Errorf("boots: %w", err)
 	}
 	out := map[string]int{}
 	for _, s := range series {
 		var bt []float64
-		for _, r := range rows(s) {
-			if v, ok := r.num("distinct"); ok {
+		for _, r := range s.Rows() {
+			if v, ok := r.Num("distinct"); ok {
 				bt = append(bt, v)
 			}
 		}
@@ -262,14 +264,14 @@ type snapshot struct {
 
 // latest reads the last daily values of every device seen in [from, to).
 func latest(ctx context.Context, q Querier, from, to time.Time) (map[string]*snapshot, error) {
-	series, err := q.Query(ctx, fmt.Sprintf(`SELECT last("last_seen") AS "last_seen", last("hostname") AS "hostname", last("serial") AS "serial", last("uptime_s") AS "uptime_s", last("firmware_date") AS "firmware_date" FROM "device_daily" WHERE time >= %s AND time < %s GROUP BY "device_id", "model"`, rfc(from), rfc(to)))
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT last("last_seen") AS "last_seen", last("hostname") AS "hostname", last("serial") AS "serial", last("uptime_s") AS "uptime_s", last("firmware_date") AS "firmware_date" FROM "device_daily" WHERE time >= %s AND time < %s GROUP BY "device_id", "model"`, influx.TimeLiteral(from), influx.TimeLiteral(to)))
 	if err != nil {
 		return nil, fmt.Errorf("devices: %w", err)
 	}
 	out := map[string]*snapshot{}
 	for _, s := range series {
-		for _, r := range rows(s) {
-			ls, ok := r.num("last_seen")
+		for _, r := range s.Rows() {
+			ls, ok := r.Num("last_seen")
 			if !ok {
 				continue
 			}
@@ -277,11 +279,11 @@ func latest(ctx context.Context, q Querier, from, to time.Time) (map[string]*sna
 			if prev := out[id]; prev != nil && prev.lastSeen.After(unixTime(ls)) {
 				continue // the model tag changed; keep the newest
 			}
-			out[id] = &snapshot{id: id, hostname: r.str("hostname"), serial: r.str("serial"), model: s.Tags["model"],
-				firmwareDate: r.str("firmware_date"), lastSeen: unixTime(ls), uptime: r.numPtr("uptime_s")}
+			out[id] = &snapshot{id: id, hostname: r.Str("hostname"), serial: r.Str("serial"), model: s.Tags["model"],
+				firmwareDate: r.Str("firmware_date"), lastSeen: unixTime(ls), uptime: r.NumPtr("uptime_s")}
 		}
 	}
-	series, err = q.Query(ctx, fmt.Sprintf(`SELECT last("health_pct") AS "health_pct", last("cycle_count") AS "cycle_count" FROM "battery_daily" WHERE time >= %s AND time < %s GROUP BY "device_id", "battery"`, rfc(from), rfc(to)))
+	series, err = q.Query(ctx, fmt.Sprintf(`SELECT last("health_pct") AS "health_pct", last("cycle_count") AS "cycle_count" FROM "battery_daily" WHERE time >= %s AND time < %s GROUP BY "device_id", "battery"`, influx.TimeLiteral(from), influx.TimeLiteral(to)))
 	if err != nil {
 		return nil, fmt.Errorf("batteries: %w", err)
 	}
@@ -290,8 +292,8 @@ func latest(ctx context.Context, q Querier, from, to time.Time) (map[string]*sna
 		if snap == nil {
 			continue
 		}
-		for _, r := range rows(s) {
-			snap.batteries = append(snap.batteries, BatState{Name: s.Tags["battery"], HealthPct: r.numPtr("health_pct"), CycleCount: r.intPtr("cycle_count")})
+		for _, r := range s.Rows() {
+			snap.batteries = append(snap.batteries, BatState{Name: s.Tags["battery"], HealthPct: r.NumPtr("health_pct"), CycleCount: r.IntPtr("cycle_count")})
 		}
 	}
 	for _, snap := range out {

@@ -50,3 +50,20 @@ func TestValidateListsProblems(t *testing.T) {
 		}
 	}
 }
+
+func TestLiteralsAndRows(t *testing.T) {
+	if got := StringLiteral(`it's a \ test`); got != `'it\'s a \\ test'` {
+		t.Errorf("StringLiteral = %s", got)
+	}
+	s := Series{Columns: []string{"time", "n", "s"}, Values: [][]any{{"2020-03-16T00:00:00Z", 2.6, "x"}, {"bad", nil, 7.0}}}
+	rows := s.Rows()
+	if len(rows) != 2 || rows[0].Str("s") != "x" || *rows[0].IntPtr("n") != 3 || rows[1].NumPtr("n") != nil || rows[1].Str("s") != "" {
+		t.Errorf("rows = %+v", rows)
+	}
+	if ts, err := rows[0].Time(); err != nil || ts.Year() != 2020 {
+		t.Errorf("time = %v %v", ts, err)
+	}
+	if _, err := rows[1].Time(); err == nil {
+		t.Error("a bad time should be an error")
+	}
+}

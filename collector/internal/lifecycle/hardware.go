@@ -114,76 +114,27 @@ type segment struct {
 	first, last                                 time.Time
 }
 
-func quote(s string) string {
-	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `'`, `\'`) + "'"
-}
-func rfc(t time.Time) string { return quote(t.UTC().Format(time.RFC3339Nano)) }
-
-type row struct {
-	cols map[string]int
-	vals []any
-}
-
-func rowsOf(s influx.Series) []row {
-	cols := make(map[string]int, len(s.Columns))
-	for i, c := range s.Columns {
-		cols[c] = i
-	}
-	out := make([]row, 0, len(s.Values))
-	for _, v := range s.Values {
-		out = append(out, row{cols, v})
-	}
-	return out
-}
-
-func (r row) get(name string) any {
-	i, ok := r.cols[name]
-	if !ok || i >= len(r.vals) {
-		return nil
-	}
-	return r.vals[i]
-}
-
-func (r row) str(name string) string { s, _ := r.get(name).(string); return s }
-
-func (r row) num(name string) (float64, bool) {
-	switch v := r.get(name).(type) {
-	case float64:
-		return v, true
-	case int64:
-		return float64(v), true
-	}
-	return 0, false
-}
-
-func (r row) unix(name string) time.Time {
-	if v, ok := r.num(name); ok && v > 0 {
-		return time.Unix(int64(v), 0).UTC()
-	}
-	return time.Time{}
-}
-
 // Derive follows every hardware serial that reported before end, joined
 // with the inventory items (which may hold serials that never reported).
 // Hardware comes back sorted by serial; devicesWithoutSerial counts
 // device IDs that never sent a serial (older agents) and are left out.
 func Derive(ctx context.Context, q Querier, end time.Time, items []Item) (hw []*Hardware, devicesWithoutSerial int, err error) {
-	series, err := q.Query(ctx, fmt.Sprintf(`SELECT first("last_seen") AS "first_seen", last("last_seen") AS "last_seen", last("serial") AS "serial", first("os_install_time") AS "install_first", last("os_install_time") AS "install_last" FROM "device_daily" WHERE time >= '%s' AND time < %s GROUP BY "device_id", "department", "manufacturer", "model"`, queryFloor, rfc(end)))
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT first("last_seen") AS "first_seen", last("last_seen") AS "last_seen", last("serial") AS "serial", first("os_install_time") AS "install_first", last("os_install_time") AS "install_last" FROM "device_daily" WHERE time >= '%s' AND time < %s GROUP BY "device_id", "department", "manufacturer", "model"`, queryFloor, influx.TimeLiteral(end)))
 	if err != nil {
 		return nil, 0, fmt.Errorf("lifecycle: devices: %w", err)
 	}
 	var segs []segment
 	noSerial := map[string]bool{}
 	for _, s := range series {
-		for _, r := range rowsOf(s) {
+		for _, r := range s.Rows() {
 			sg := segment{deviceID: s.Tags["device_id"], dept: s.Tags["department"], manufacturer: s.Tags["manufacturer"], model: s.Tags["model"],
-				serial: strings.TrimSpace(r.str("serial")), first: r.unix("first_seen"), last: r.unix("last_seen")}
+				serial: strings.TrimSpace(r.Str("serial")), first: r.Unix("first_seen"), last: r.Unix("last_seen")}
 			if sg.serial == "" {
 				noSerial[sg.deviceID] = true
 				continue
 			}
-			i1, ok1 := r.num("install_first")
-			i2, ok2 := r.num("install_last")
+			i1, ok1 := r.Num("install_first")
+			i2, ok2 := r.Num("install_last")
 			if ok1 && ok2 && i1 != i2 {
 				// Re-installed under the same device ID (macOS keeps the
 				// hardware UUID): split by installation.
@@ -268,22 +219,22 @@ func unixOrZero(v int64) time.Time {
 // splitByInstall reads one device's daily points and cuts them where the
 // OS installation time changes.
 func splitByInstall(ctx context.Context, q Querier, sg segment, end time.Time) ([]segment, error) {
-	cond := `"device_id" = ` + quote(sg.deviceID)
+	cond := `"device_id" = ` + influx.StringLiteral(sg.deviceID)
 	if sg.dept != "" {
-		cond += ` AND "department" = ` + quote(sg.dept)
+		cond += ` AND "department" = ` + influx.StringLiteral(sg.dept)
 	}
-	series, err := q.Query(ctx, fmt.Sprintf(`SELECT "last_seen", "os_install_time" FROM "device_daily" WHERE %s AND time >= '%s' AND time < %s`, cond, queryFloor, rfc(end)))
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT "last_seen", "os_install_time" FROM "device_daily" WHERE %s AND time >= '%s' AND time < %s`, cond, queryFloor, influx.TimeLiteral(end)))
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle: installations of %s: %w", sg.deviceID, err)
 	}
 	var out []segment
 	for _, s := range series {
-		for _, r := range rowsOf(s) {
-			seen := r.unix("last_seen")
+		for _, r := range s.Rows() {
+			seen := r.Unix("last_seen")
 			if seen.IsZero() {
 				continue
 			}
-			inst, _ := r.num("os_install_time")
+			inst, _ := r.Num("os_install_time")
 			if n := len(out); n > 0 && out[n-1].install == int64(inst) {
 				out[n-1].last = seen
 				continue
@@ -309,7 +260,7 @@ type batEntry struct {
 // or battery serial changes in one battery slot, within a device ID and
 // across its rounds) and takes the current battery health.
 func addBatteries(ctx context.Context, q Querier, end time.Time, bySerial map[string]*Hardware, devSerial map[string]string) error {
-	series, err := q.Query(ctx, fmt.Sprintf(`SELECT first("design_wh") AS "design_first", last("design_wh") AS "design_last", first("battery_serial") AS "serial_first", last("battery_serial") AS "serial_last", last("health_pct") AS "health", first("last_seen") AS "first_seen", last("last_seen") AS "last_seen" FROM "battery_daily" WHERE time >= '%s' AND time < %s GROUP BY "device_id", "battery"`, queryFloor, rfc(end)))
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT first("design_wh") AS "design_first", last("design_wh") AS "design_last", first("battery_serial") AS "serial_first", last("battery_serial") AS "serial_last", last("health_pct") AS "health", first("last_seen") AS "first_seen", last("last_seen") AS "last_seen" FROM "battery_daily" WHERE time >= '%s' AND time < %s GROUP BY "device_id", "battery"`, queryFloor, influx.TimeLiteral(end)))
 	if err != nil {
 		return fmt.Errorf("lifecycle: batteries: %w", err)
 	}
@@ -319,12 +270,12 @@ func addBatteries(ctx context.Context, q Querier, end time.Time, bySerial map[st
 		if serial == "" {
 			continue
 		}
-		for _, r := range rowsOf(s) {
-			e := batEntry{deviceID: s.Tags["device_id"], battery: s.Tags["battery"], serialFirst: r.str("serial_first"), serialLast: r.str("serial_last"),
-				first: r.unix("first_seen"), last: r.unix("last_seen")}
-			e.designFirst, e.hasDesignFirst = r.num("design_first")
-			e.designLast, e.hasDesignLast = r.num("design_last")
-			if v, ok := r.num("health"); ok {
+		for _, r := range s.Rows() {
+			e := batEntry{deviceID: s.Tags["device_id"], battery: s.Tags["battery"], serialFirst: r.Str("serial_first"), serialLast: r.Str("serial_last"),
+				first: r.Unix("first_seen"), last: r.Unix("last_seen")}
+			e.designFirst, e.hasDesignFirst = r.Num("design_first")
+			e.designLast, e.hasDesignLast = r.Num("design_last")
+			if v, ok := r.Num("health"); ok {
 				e.health = &v
 			}
 			k := serial + "\x00" + e.battery
@@ -373,23 +324,23 @@ func LoadInventory(ctx context.Context, q Querier) ([]Item, error) {
 	}
 	var out []Item
 	for _, s := range series {
-		for _, r := range rowsOf(s) {
-			it := Item{Serial: s.Tags["serial"], Manufacturer: r.str("manufacturer"), Model: r.str("model"), Class: r.str("class"),
-				TCOGeneration: r.str("tco_generation"), EPEATTier: r.str("epeat_tier"), Status: Status(r.str("status"))}
+		for _, r := range s.Rows() {
+			it := Item{Serial: s.Tags["serial"], Manufacturer: r.Str("manufacturer"), Model: r.Str("model"), Class: r.Str("class"),
+				TCOGeneration: r.Str("tco_generation"), EPEATTier: r.Str("epeat_tier"), Status: Status(r.Str("status"))}
 			if it.Serial == "" {
 				continue
 			}
-			if t, err := time.Parse(time.DateOnly, r.str("purchase_date")); err == nil {
+			if t, err := time.Parse(time.DateOnly, r.Str("purchase_date")); err == nil {
 				it.Purchased = t
 			}
-			if t, err := time.Parse(time.DateOnly, r.str("status_date")); err == nil {
+			if t, err := time.Parse(time.DateOnly, r.Str("status_date")); err == nil {
 				it.StatusDate = t
 			}
-			if v, ok := r.num("price"); ok {
+			if v, ok := r.Num("price"); ok {
 				it.Price = &v
 			}
 			for name, dst := range map[string]**bool{"energy_star": &it.EnergyStar, "tco_certified": &it.TCO, "epeat": &it.EPEAT} {
-				if v, ok := r.num(name); ok {
+				if v, ok := r.Num(name); ok {
 					b := v != 0
 					*dst = &b
 				}
