@@ -1,11 +1,7 @@
 package dashboardtest
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,21 +9,16 @@ import (
 	"testing"
 	"time"
 
-	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/kretslopp/kretslopp/collector/internal/callrecords"
-	"github.com/kretslopp/kretslopp/collector/internal/config"
+	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
 	"github.com/kretslopp/kretslopp/collector/internal/graphsim"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
 	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
-	"github.com/kretslopp/kretslopp/collector/internal/server"
 )
-
-const agentToken = "dashboard-test-agent-token-0123456789"
 
 // fleetDevice is one simulated laptop (or desktop) and how it behaved.
 type fleetDevice struct {
@@ -183,39 +174,6 @@ func reports(now time.Time) []timedReport {
 	return out
 }
 
-// startCollector runs the real collector (server.New) against db.
-func startCollector(t *testing.T, db *influxtest.DB) string {
-	t.Helper()
-	tokens := filepath.Join(t.TempDir(), "tokens")
-	if err := os.WriteFile(tokens, []byte(agentToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Defaults()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.AgentTokensFile = tokens
-	cfg.Influx = db.Config()
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return "http://" + srv.Addr()
-}
-
 // sendFleet posts the fleet's reports to the collector as the agents
 // would (protobuf, gzip, bearer token), several reports a request as a
 // spool sends them after a time offline.
@@ -228,27 +186,7 @@ func sendFleet(t *testing.T, url string, now time.Time) int {
 		for _, r := range all[start:min(start+perRequest, len(all))] {
 			rms = append(rms, r.rm)
 		}
-		body := ingesttest.Protobuf(ingesttest.Request(rms...), true)
-		req, err := http.NewRequest(http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/x-protobuf")
-		req.Header.Set("Content-Encoding", "gzip")
-		req.Header.Set("Authorization", "Bearer "+agentToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("collector answered %d: %s", resp.StatusCode, b)
-		}
-		var out colmetricpb.ExportMetricsServiceResponse
-		if err := proto.Unmarshal(b, &out); err != nil {
-			t.Fatalf("response: %v", err)
-		}
+		out := ingesttest.Post(t, url, devicestest.AgentToken, ingesttest.Request(rms...), true)
 		if ps := out.GetPartialSuccess(); ps.GetRejectedDataPoints() != 0 {
 			t.Fatalf("collector refused data points: %v", ps)
 		}

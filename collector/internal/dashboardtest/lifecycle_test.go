@@ -1,17 +1,15 @@
 package dashboardtest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 
+	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
 	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
@@ -64,22 +62,7 @@ func fillLifecycle(t *testing.T, db *influxtest.DB, url string, now time.Time) {
 		d.Batteries = []ingesttest.Battery{{ID: "BAT0", CycleCount: 100, DesignWh: prev.designWh, FullWh: prev.designWh * 0.95, Charge: 0.5, State: "charging"}}
 		rms = append(rms, d.ResourceMetrics(ts))
 	}
-	body := ingesttest.Protobuf(ingesttest.Request(rms...), false)
-	req, err := http.NewRequest(http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("Authorization", "Bearer "+agentToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("collector answered %d: %s", resp.StatusCode, b)
-	}
+	ingesttest.Post(t, url, devicestest.AgentToken, ingesttest.Request(rms...), false)
 
 	d := func(years, months int) string { return now.AddDate(-years, -months, 0).Format(time.DateOnly) }
 	csv := strings.Join([]string{

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
 )
@@ -75,7 +76,7 @@ func TestEveryPanelReturnsData(t *testing.T) {
 	}
 	db := influxtest.NewDatabase(t)
 	start := time.Now().UTC().Truncate(time.Second)
-	url := startCollector(t, db)
+	url := devicestest.StartCollector(t, db, nil).URL
 	n := sendFleet(t, url, start)
 	t.Logf("%d device reports posted through the collector", n)
 	fillLifecycle(t, db, url, start)
@@ -303,7 +304,7 @@ func TestDeviceFollowsHostname(t *testing.T) {
 	}
 	db := influxtest.NewDatabase(t)
 	now := time.Now().UTC().Truncate(time.Second)
-	sendFleet(t, startCollector(t, db), now)
+	sendFleet(t, devicestest.StartCollector(t, db, nil).URL, now)
 	r, err := d.PanelRange(Panel{}, time.Now().UTC())
 	if err != nil {
 		t.Fatal(err)

@@ -4,11 +4,9 @@
 package devicestest
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -141,21 +139,6 @@ func Fill(t *testing.T, url string, now time.Time) {
 			d3.BootTime, d3.UptimeS = ts.Add(-2*time.Hour).Unix(), 7200
 			rms = append(rms, d3.ResourceMetrics(ts))
 		}
-		body := ingesttest.Protobuf(ingesttest.Request(rms...), false)
-		req, err := http.NewRequest(http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/x-protobuf")
-		req.Header.Set("Authorization", "Bearer "+AgentToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("post day %d: %d %s", i, resp.StatusCode, b)
-		}
+		ingesttest.Post(t, url, AgentToken, ingesttest.Request(rms...), false)
 	}
 }
