@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/devices"
-	"github.com/kretslopp/kretslopp/collector/internal/influx"
 )
 
 func init() {
@@ -35,11 +34,7 @@ func runDevice(ctx context.Context, env *cliEnv, args []string) error {
 	if key == "" {
 		return usageError{"a device ID, hostname or serial is required"}
 	}
-	cfg, err := env.LoadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	client, err := influx.New(cfg.Influx, env.Logger)
+	client, err := openInflux(env, *cfgPath)
 	if err != nil {
 		return err
 	}

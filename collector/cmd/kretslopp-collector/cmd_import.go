@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
 )
 
@@ -103,11 +102,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintln(env.Stdout, "nothing to import")
 		return nil
 	}
-	cfg, err := env.LoadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	client, err := influx.New(cfg.Influx, env.Logger)
+	client, err := openInflux(env, *cfgPath)
 	if err != nil {
 		return err
 	}

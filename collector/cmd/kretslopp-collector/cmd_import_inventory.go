@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 )
 
@@ -77,11 +76,7 @@ func importInventory(ctx context.Context, env *cliEnv, files []string, fl invent
 		fmt.Fprintln(env.Stdout, "nothing to import")
 		return nil
 	}
-	cfg, err := env.LoadConfig(fl.cfgPath)
-	if err != nil {
-		return err
-	}
-	client, err := influx.New(cfg.Influx, env.Logger)
+	client, err := openInflux(env, fl.cfgPath)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/config"
-	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 	"github.com/kretslopp/kretslopp/collector/internal/server"
 )
@@ -61,11 +60,7 @@ func runLifecycle(ctx context.Context, env *cliEnv, args []string) error {
 	if *life <= 0 {
 		return usageError{fmt.Sprintf("--planned-life %v: must be positive", *life)}
 	}
-	cfg, err := env.LoadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	client, err := influx.New(cfg.Influx, env.Logger)
+	client, err := openInflux(env, *cfgPath)
 	if err != nil {
 		return err
 	}

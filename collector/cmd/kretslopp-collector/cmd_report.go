@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/report"
 )
 
@@ -46,11 +45,7 @@ func runReport(ctx context.Context, env *cliEnv, args []string) error {
 	if *life <= 0 {
 		return usageError{fmt.Sprintf("--planned-life %v: must be positive", *life)}
 	}
-	cfg, err := env.LoadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	client, err := influx.New(cfg.Influx, env.Logger)
+	client, err := openInflux(env, *cfgPath)
 	if err != nil {
 		return err
 	}

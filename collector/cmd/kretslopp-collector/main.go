@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/kretslopp/kretslopp/collector/internal/config"
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
 )
 
 // version is stamped by `make build`.
@@ -153,4 +154,14 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return usageError{err.Error()}
 	}
 	return nil
+}
+
+// openInflux loads the configuration and opens its InfluxDB, for the
+// subcommands that read or write data.
+func openInflux(env *cliEnv, cfgPath string) (*influx.Client, error) {
+	cfg, err := env.LoadConfig(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	return influx.New(cfg.Influx, env.Logger)
 }
