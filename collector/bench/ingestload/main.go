@@ -3,6 +3,8 @@
 // collector acknowledges them, then at a fixed 1,000 reports/s, and in the
 // same run the same points are written straight to InfluxDB as line
 // protocol in 5,000-line batches, the baseline the collector is compared to.
+// Baseline and collector each get a fresh InfluxDB; -profile keeps CPU
+// profiles of both InfluxDBs and the collector for a closer look.
 // It prints the figures; `make bench` runs it.
 package main
 
@@ -48,19 +50,10 @@ func run() error {
 	linger := flag.Duration("linger", 5*time.Millisecond, "collector ingest.batch_linger")
 	influxGzip := flag.Bool("influx-gzip", true, "collector compresses its writes to InfluxDB (influx.no_gzip: false)")
 	collectors := flag.Int("collectors", 1, "collector processes behind a round-robin client, all writing to the one InfluxDB")
+	profileDir := flag.String("profile", "", "write CPU profiles of the collector and InfluxDB taken during the throughput phase into this folder")
 	flag.Parse()
 
 	ctx := context.Background()
-	srv, err := influxserver.Start(ctx, influxserver.Options{})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	for _, db := range []string{"direct", "collector"} {
-		if err := srv.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-			return err
-		}
-	}
 
 	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Hour)
 	reportAt := func(i int) ([]byte, []influx.Point) {
@@ -75,6 +68,7 @@ func run() error {
 	bodies := make([][]byte, *reports)
 	var lines [][]byte
 	var batch []byte
+	var err error
 	batchLines, totalPoints := 0, 0
 	for i := range bodies {
 		var points []influx.Point
@@ -99,11 +93,33 @@ func run() error {
 		rateBodies[i], _ = reportAt(*reports + i)
 	}
 
+	// Each phase gets an InfluxDB of its own, so that neither pays for the
+	// other's data (its cache in the heap, its snapshots and compactions).
+	startInflux := func(db string) (*influxserver.Server, error) {
+		srv, err := influxserver.Start(ctx, influxserver.Options{})
+		if err != nil {
+			return nil, err
+		}
+		if err := srv.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+			srv.Close()
+			return nil, err
+		}
+		return srv, nil
+	}
+
 	// Baseline: the same points written directly, 4 writers like the collector.
+	srv, err := startInflux("direct")
+	if err != nil {
+		return err
+	}
 	direct, err := influx.New(influx.Config{URL: srv.URL, Bucket: "direct/autogen"}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
+	if *profileDir != "" {
+		profile(*profileDir, "influxd-direct.pprof", srv.URL)
+	}
+	directInfluxCPU0 := cpuTime(srv.PID())
 	t0 := time.Now()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -129,7 +145,15 @@ func run() error {
 		return e.(error)
 	}
 	directDur := time.Since(t0)
+	directInfluxCPU := cpuTime(srv.PID()) - directInfluxCPU0
 	directPointsPerSec := float64(totalPoints) / directDur.Seconds()
+	srv.Close()
+
+	srv, err = startInflux("collector")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
 
 	// The collector as a separate process, as in production.
 	dir, err := os.MkdirTemp("", "ingestload-")
@@ -151,7 +175,7 @@ func run() error {
 	if err := os.WriteFile(cfgFile, []byte(collectorYAML), 0o600); err != nil {
 		return err
 	}
-	var urls []string
+	var urls, debugURLs []string
 	var pids []int
 	for range *collectors {
 		port, err := influxserver.FreePort()
@@ -159,7 +183,12 @@ func run() error {
 			return err
 		}
 		cmd := exec.Command(*collectorBin, "serve", "--config", cfgFile)
+		debugPort, err := influxserver.FreePort()
+		if err != nil {
+			return err
+		}
 		cmd.Env = append(os.Environ(),
+			"KRETSLOPP_DEBUG_LISTEN=127.0.0.1:"+strconv.Itoa(debugPort),
 			"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
 			"KRETSLOPP_INFLUX_URL="+srv.URL,
 			"KRETSLOPP_INFLUX_BUCKET=collector/autogen",
@@ -176,6 +205,7 @@ func run() error {
 			return err
 		}
 		urls = append(urls, url)
+		debugURLs = append(debugURLs, fmt.Sprintf("http://127.0.0.1:%d", debugPort))
 		pids = append(pids, cmd.Process.Pid)
 	}
 	collectorsCPU := func() time.Duration {
@@ -227,6 +257,13 @@ func run() error {
 	next.Store(0)
 	collectorCPU0, influxCPU0, selfCPU0 := collectorsCPU(), cpuTime(srv.PID()), cpuTime(os.Getpid())
 	latencies := make([]time.Duration, len(bodies))
+	if *profileDir != "" {
+		// Profiles cover the first seconds of the phase; use enough -reports.
+		profile(*profileDir, "influxd.pprof", srv.URL)
+		for i, u := range debugURLs {
+			profile(*profileDir, fmt.Sprintf("collector-%d.pprof", i), u)
+		}
+	}
 	t0 = time.Now()
 	for range *agents {
 		wg.Add(1)
@@ -264,8 +301,9 @@ func run() error {
 	fmt.Printf("direct line protocol:   %10.0f points/s  (%d-line batches, 4 writers, %.1fs)\n", directPointsPerSec, influx.MaxLinesPerWrite, directDur.Seconds())
 	fmt.Printf("collector throughput:   %10.0f reports/s %10.0f points/s (%.1fs)\n", reportsPerSec, collectorPointsPerSec, collectorDur.Seconds())
 	fmt.Printf("collector/direct:       %10.0f %%\n", 100*collectorPointsPerSec/directPointsPerSec)
-	fmt.Printf("CPU per 1,000 reports:  collector %.0f ms, InfluxDB %.0f ms, load generator %.0f ms\n",
-		1e6*collectorCPU.Seconds()/float64(len(bodies)), 1e6*influxCPU.Seconds()/float64(len(bodies)), 1e6*selfCPU.Seconds()/float64(len(bodies)))
+	perThousand := func(d time.Duration) float64 { return 1e6 * d.Seconds() / float64(len(bodies)) }
+	fmt.Printf("CPU per 1,000 reports:  collector %.0f ms, InfluxDB %.0f ms, load generator %.0f ms (InfluxDB in the baseline: %.0f ms)\n",
+		perThousand(collectorCPU), perThousand(influxCPU), perThousand(selfCPU), perThousand(directInfluxCPU))
 	fmt.Printf("ack latency at max rate: p50 %s  p99 %s\n", pct(latencies, 50), pct(latencies, 99))
 	fmt.Printf("ack latency at %d/s:   p50 %s  p99 %s\n", *rate, pct(fixed, 50), pct(fixed, 99))
 	fmt.Printf("InfluxDB writes:        %10.0f (%.0f lines each on average)\n", writes, linesPerWrite)
@@ -275,6 +313,26 @@ func run() error {
 		return fmt.Errorf("%d requests failed", failures.Load())
 	}
 	return nil
+}
+
+// profile fetches a 5-second CPU profile from a Go pprof endpoint in the
+// background and writes it to dir/name.
+func profile(dir, name, baseURL string) {
+	go func() {
+		resp, err := http.Get(baseURL + "/debug/pprof/profile?seconds=5")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if err := os.MkdirAll(dir, 0o755); err == nil {
+			err = os.WriteFile(filepath.Join(dir, name), b, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+		}
+	}()
 }
 
 func waitHealthy(url string) error {
