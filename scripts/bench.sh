@@ -14,6 +14,11 @@ echo "### ingest scaling: two collector processes against the same InfluxDB"
 go run ./collector/bench/ingestload -reports 60000 -agents 512 -collectors 2 "$@"
 
 echo
+echo "### ingest capacity of the collector alone: InfluxDB replaced by a sink that counts and discards"
+echo "### (as if InfluxDB had a host of its own; the baseline line still uses a real InfluxDB)"
+go run ./collector/bench/ingestload -reports 60000 -agents 512 -sink "$@"
+
+echo
 echo "### meetings: Teams user-detail CSV, 50,000 users, parse + aggregate"
 go run ./collector/internal/meetings/bench -users 50000
 

@@ -10,11 +10,13 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -50,6 +52,7 @@ func run() error {
 	linger := flag.Duration("linger", 5*time.Millisecond, "collector ingest.batch_linger")
 	influxGzip := flag.Bool("influx-gzip", true, "collector compresses its writes to InfluxDB (influx.no_gzip: false)")
 	collectors := flag.Int("collectors", 1, "collector processes behind a round-robin client, all writing to the one InfluxDB")
+	sink := flag.Bool("sink", false, "the collector writes to a sink that accepts and discards every write instead of InfluxDB: the collector's own capacity, as if InfluxDB had a host of its own")
 	profileDir := flag.String("profile", "", "write CPU profiles of the collector and InfluxDB taken during the throughput phase into this folder")
 	flag.Parse()
 
@@ -149,11 +152,25 @@ func run() error {
 	directPointsPerSec := float64(totalPoints) / directDur.Seconds()
 	srv.Close()
 
-	srv, err = startInflux("collector")
-	if err != nil {
-		return err
+	// The collector's InfluxDB: a fresh one, or the sink.
+	var influxURL string
+	influxPID := -1
+	var sinkLines *atomic.Int64
+	if *sink {
+		var closeSink func()
+		influxURL, sinkLines, closeSink, err = startSink()
+		if err != nil {
+			return err
+		}
+		defer closeSink()
+	} else {
+		srv, err = startInflux("collector")
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		influxURL, influxPID = srv.URL, srv.PID()
 	}
-	defer srv.Close()
 
 	// The collector as a separate process, as in production.
 	dir, err := os.MkdirTemp("", "ingestload-")
@@ -190,7 +207,7 @@ func run() error {
 		cmd.Env = append(os.Environ(),
 			"KRETSLOPP_DEBUG_LISTEN=127.0.0.1:"+strconv.Itoa(debugPort),
 			"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
-			"KRETSLOPP_INFLUX_URL="+srv.URL,
+			"KRETSLOPP_INFLUX_URL="+influxURL,
 			"KRETSLOPP_INFLUX_BUCKET=collector/autogen",
 			"KRETSLOPP_AGENT_TOKENS_FILE="+filepath.Join(dir, "tokens"),
 			"KRETSLOPP_LOG_LEVEL=warn",
@@ -230,7 +247,7 @@ func run() error {
 		return time.Since(t), resp.StatusCode, nil
 	}
 
-	settle(srv.PID())
+	settle(influxPID)
 	var failures atomic.Int64
 	// Latency at a fixed rate first, on a settled InfluxDB, with reports
 	// of their own (the throughput phase then writes new points again).
@@ -255,11 +272,13 @@ func run() error {
 	wg.Wait()
 	// Throughput: every agent posts as soon as its last report was acked.
 	next.Store(0)
-	collectorCPU0, influxCPU0, selfCPU0 := collectorsCPU(), cpuTime(srv.PID()), cpuTime(os.Getpid())
+	collectorCPU0, influxCPU0, selfCPU0 := collectorsCPU(), cpuTime(influxPID), cpuTime(os.Getpid())
 	latencies := make([]time.Duration, len(bodies))
 	if *profileDir != "" {
 		// Profiles cover the first seconds of the phase; use enough -reports.
-		profile(*profileDir, "influxd.pprof", srv.URL)
+		if !*sink {
+			profile(*profileDir, "influxd.pprof", influxURL)
+		}
 		for i, u := range debugURLs {
 			profile(*profileDir, fmt.Sprintf("collector-%d.pprof", i), u)
 		}
@@ -284,7 +303,7 @@ func run() error {
 	}
 	wg.Wait()
 	collectorDur := time.Since(t0)
-	collectorCPU, influxCPU, selfCPU := collectorsCPU()-collectorCPU0, cpuTime(srv.PID())-influxCPU0, cpuTime(os.Getpid())-selfCPU0
+	collectorCPU, influxCPU, selfCPU := collectorsCPU()-collectorCPU0, cpuTime(influxPID)-influxCPU0, cpuTime(os.Getpid())-selfCPU0
 	reportsPerSec := float64(len(bodies)) / collectorDur.Seconds()
 	collectorPointsPerSec := reportsPerSec * pointsPerReport
 
@@ -297,12 +316,20 @@ func run() error {
 	}
 	linesPerWrite := writtenLines / max(writes, 1)
 
-	fmt.Printf("\n== ingest benchmark (%d reports, %.1f points each, %d devices, %d concurrent agents, %d collector(s)) ==\n", len(bodies), pointsPerReport, *devices, *agents, *collectors)
+	target := "InfluxDB"
+	if *sink {
+		target = "a discarding sink instead of InfluxDB"
+	}
+	fmt.Printf("\n== ingest benchmark (%d reports, %.1f points each, %d devices, %d concurrent agents, %d collector(s) writing to %s) ==\n", len(bodies), pointsPerReport, *devices, *agents, *collectors, target)
 	fmt.Printf("direct line protocol:   %10.0f points/s  (%d-line batches, 4 writers, %.1fs)\n", directPointsPerSec, influx.MaxLinesPerWrite, directDur.Seconds())
 	fmt.Printf("collector throughput:   %10.0f reports/s %10.0f points/s (%.1fs)\n", reportsPerSec, collectorPointsPerSec, collectorDur.Seconds())
-	fmt.Printf("collector/direct:       %10.0f %%\n", 100*collectorPointsPerSec/directPointsPerSec)
+	if *sink {
+		fmt.Printf("collector/direct:       not comparable (no InfluxDB behind the collector)\n")
+	} else {
+		fmt.Printf("collector/direct:       %10.0f %%\n", 100*collectorPointsPerSec/directPointsPerSec)
+	}
 	perThousand := func(d time.Duration) float64 { return 1e6 * d.Seconds() / float64(len(bodies)) }
-	fmt.Printf("CPU per 1,000 reports:  collector %.0f ms, InfluxDB %.0f ms, load generator %.0f ms (InfluxDB in the baseline: %.0f ms)\n",
+	fmt.Printf("CPU per 1,000 reports:  collector %.0f ms, InfluxDB %.0f ms, load generator (and sink) %.0f ms (InfluxDB in the baseline: %.0f ms)\n",
 		perThousand(collectorCPU), perThousand(influxCPU), perThousand(selfCPU), perThousand(directInfluxCPU))
 	fmt.Printf("ack latency at max rate: p50 %s  p99 %s\n", pct(latencies, 50), pct(latencies, 99))
 	fmt.Printf("ack latency at %d/s:   p50 %s  p99 %s\n", *rate, pct(fixed, 50), pct(fixed, 99))
@@ -312,7 +339,60 @@ func run() error {
 	if failures.Load() > 0 {
 		return fmt.Errorf("%d requests failed", failures.Load())
 	}
+	if sinkLines != nil {
+		// Every acknowledged report must have reached the sink.
+		want := int64(pointsPerReport * float64(len(bodies)+len(fixed)))
+		fmt.Printf("lines at the sink:      %10d (expected %d)\n", sinkLines.Load(), want)
+		if sinkLines.Load() != want {
+			return fmt.Errorf("the sink received %d lines, want %d", sinkLines.Load(), want)
+		}
+	}
 	return nil
+}
+
+// startSink serves the parts of the InfluxDB 1.x HTTP API the collector
+// uses (/ping, /write, /api/v2/write, /query) and discards every write
+// after counting its lines, so that the collector can be measured without
+// InfluxDB's CPU on the same machine.
+func startSink() (url string, lines *atomic.Int64, stop func(), err error) {
+	lines = new(atomic.Int64)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ping", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	mux.HandleFunc("/query", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"results":[{"statement_id":0}]}`)
+	})
+	write := func(w http.ResponseWriter, r *http.Request) {
+		var body io.Reader = r.Body
+		if r.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			body = zr
+		}
+		b, err := io.ReadAll(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		lines.Add(int64(bytes.Count(b, []byte("\n"))))
+		w.WriteHeader(http.StatusNoContent)
+	}
+	mux.HandleFunc("/write", write)
+	mux.HandleFunc("/api/v2/write", write)
+	port, err := influxserver.FreePort()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return "", nil, nil, err
+	}
+	s := &http.Server{Handler: mux}
+	go func() { _ = s.Serve(ln) }()
+	return "http://" + ln.Addr().String(), lines, func() { _ = s.Close() }, nil
 }
 
 // profile fetches a 5-second CPU profile from a Go pprof endpoint in the
