@@ -405,8 +405,14 @@ func profile(dir, name, baseURL string) {
 			return
 		}
 		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if err := os.MkdirAll(dir, 0o755); err == nil {
+		b, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("%s from %s", resp.Status, baseURL)
+		}
+		if err == nil {
+			err = os.MkdirAll(dir, 0o755)
+		}
+		if err == nil {
 			err = os.WriteFile(filepath.Join(dir, name), b, 0o644)
 		}
 		if err != nil {
