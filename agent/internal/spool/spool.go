@@ -3,6 +3,12 @@
 // oldest first, and deleted only after the collector acknowledged it. The
 // queue is bounded by total size and by age; what it drops is counted so
 // that the next report can tell.
+//
+// An acknowledged batch is deleted in the spool's next commit (normally the
+// next Append) rather than in a commit of its own, which halves the fsyncs
+// of a steady-state cycle. A crash in between sends that one batch again;
+// the collector writes the same points with the same timestamps, so InfluxDB
+// keeps them once. At most one acknowledged batch waits like this.
 package spool
 
 import (
@@ -11,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -56,6 +63,12 @@ type Options struct {
 type Spool struct {
 	db   *bolt.DB
 	opts Options
+
+	// mu guards the acknowledged batch whose delete waits for the next
+	// commit; acked 0 means none (sequences start at 1).
+	mu      sync.Mutex
+	acked   uint64
+	ackedAt time.Time
 }
 
 // Item is one queued batch.
@@ -116,12 +129,80 @@ func Open(opts Options) (*Spool, error) {
 	return &Spool{db: db, opts: opts}, nil
 }
 
-// Close closes the file.
+// Close commits a waiting delete and closes the file.
 func (s *Spool) Close() error {
+	s.mu.Lock()
+	var flushErr error
+	if s.acked != 0 {
+		flushErr = s.updateLocked(func(*bolt.Tx) error { return nil })
+	}
+	s.mu.Unlock()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close spool: %w", err)
 	}
+	if flushErr != nil {
+		return fmt.Errorf("close spool: %w", flushErr)
+	}
 	return nil
+}
+
+func seqKey(seq uint64) []byte {
+	var key [8]byte
+	binary.BigEndian.PutUint64(key[:], seq)
+	return key[:]
+}
+
+// update runs fn in a write transaction that first deletes the waiting
+// acknowledged batch, so that its delete costs no commit of its own.
+func (s *Spool) update(fn func(tx *bolt.Tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.updateLocked(fn)
+}
+
+// updateLocked is update with s.mu held.
+func (s *Spool) updateLocked(fn func(tx *bolt.Tx) error) error {
+	if s.acked == 0 {
+		return s.db.Update(fn)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := deleteItem(tx, s.acked, false); err != nil {
+			return err
+		}
+		if err := putU64(tx.Bucket(bucketMeta), keyLastSuccess, uint64(s.ackedAt.UnixNano())); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	if err == nil {
+		s.acked = 0
+	}
+	return err
+}
+
+// deleteItem removes one batch and its bytes from the total; rejected
+// batches count as dropped. A batch that is gone already is no error.
+func deleteItem(tx *bolt.Tx, seq uint64, rejected bool) error {
+	items, meta := tx.Bucket(bucketItems), tx.Bucket(bucketMeta)
+	key := seqKey(seq)
+	v := items.Get(key)
+	if v == nil {
+		return nil
+	}
+	total := max(int64(u64(meta.Get(keyBytes)))-int64(len(v)-8)-itemOverhead, 0)
+	if err := items.Delete(key); err != nil {
+		return err
+	}
+	if err := putU64(meta, keyBytes, uint64(total)); err != nil {
+		return err
+	}
+	if !rejected {
+		return nil
+	}
+	if err := putU64(meta, keyDropped, u64(meta.Get(keyDropped))+1); err != nil {
+		return err
+	}
+	return putU64(meta, keyDroppedTotal, u64(meta.Get(keyDroppedTotal))+1)
 }
 
 func u64(b []byte) uint64 {
@@ -158,7 +239,7 @@ func (s *Spool) Append(payload []byte, created time.Time, reported uint64) (uint
 		return 0, fmt.Errorf("spool: batch of %d bytes exceeds the spool size %d", size, s.opts.MaxBytes)
 	}
 	var seq uint64
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		items, meta := tx.Bucket(bucketItems), tx.Bucket(bucketMeta)
 		dropped := u64(meta.Get(keyDropped))
 		if reported >= dropped {
@@ -190,12 +271,10 @@ func (s *Spool) Append(payload []byte, created time.Time, reported uint64) (uint
 		if err != nil {
 			return err
 		}
-		var key [8]byte
-		binary.BigEndian.PutUint64(key[:], seq)
 		val := make([]byte, 8+len(payload))
 		binary.BigEndian.PutUint64(val[:8], uint64(created.UnixNano()))
 		copy(val[8:], payload)
-		if err := items.Put(key[:], val); err != nil {
+		if err := items.Put(seqKey(seq), val); err != nil {
 			return err
 		}
 		if err := putU64(meta, keyBytes, uint64(total+size)); err != nil {
@@ -227,14 +306,21 @@ func (s *Spool) Dropped() (uint64, error) {
 	return n, nil
 }
 
-// Oldest returns the oldest batch; ok=false when the queue is empty.
+// Oldest returns the oldest batch not yet acknowledged; ok=false when the
+// queue is empty.
 func (s *Spool) Oldest() (it Item, ok bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	err = s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketItems)
 		if b == nil {
 			return nil
 		}
-		k, v := b.Cursor().First()
+		c := b.Cursor()
+		k, v := c.First()
+		if k != nil && u64(k) == s.acked {
+			k, v = c.Next()
+		}
 		if k == nil {
 			return nil
 		}
@@ -248,53 +334,34 @@ func (s *Spool) Oldest() (it Item, ok bool, err error) {
 	return it, ok, nil
 }
 
-// Ack deletes an acknowledged batch and records the success time.
+// Ack marks a batch acknowledged: it is no longer offered by Oldest or
+// counted by Stats, and its delete is committed with the spool's next
+// commit (Append, Reject, RecordError, Close, or the next Ack's).
 func (s *Spool) Ack(seq uint64, at time.Time) error {
-	return s.remove(seq, at, false)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.acked != 0 && s.acked != seq {
+		// Only one acknowledged batch waits: commit the earlier one now.
+		if err := s.updateLocked(func(*bolt.Tx) error { return nil }); err != nil {
+			return fmt.Errorf("spool ack: %w", err)
+		}
+	}
+	s.acked, s.ackedAt = seq, at
+	return nil
 }
 
 // Reject deletes a batch the receiver refused for good (400, 413) and
 // counts it as dropped.
 func (s *Spool) Reject(seq uint64, at time.Time) error {
-	return s.remove(seq, at, true)
-}
-
-func (s *Spool) remove(seq uint64, at time.Time, rejected bool) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		items, meta := tx.Bucket(bucketItems), tx.Bucket(bucketMeta)
-		var key [8]byte
-		binary.BigEndian.PutUint64(key[:], seq)
-		v := items.Get(key[:])
-		if v == nil {
-			return nil
-		}
-		total := int64(u64(meta.Get(keyBytes))) - int64(len(v)-8) - itemOverhead
-		if total < 0 {
-			total = 0
-		}
-		if err := items.Delete(key[:]); err != nil {
-			return err
-		}
-		if err := putU64(meta, keyBytes, uint64(total)); err != nil {
-			return err
-		}
-		if rejected {
-			if err := putU64(meta, keyDropped, u64(meta.Get(keyDropped))+1); err != nil {
-				return err
-			}
-			return putU64(meta, keyDroppedTotal, u64(meta.Get(keyDroppedTotal))+1)
-		}
-		return putU64(meta, keyLastSuccess, uint64(at.UnixNano()))
-	})
-	if err != nil {
-		return fmt.Errorf("spool remove: %w", err)
+	if err := s.update(func(tx *bolt.Tx) error { return deleteItem(tx, seq, true) }); err != nil {
+		return fmt.Errorf("spool reject: %w", err)
 	}
 	return nil
 }
 
 // RecordError stores the last delivery error (shown by `spool`).
 func (s *Spool) RecordError(at time.Time, msg string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if err := meta.Put(keyLastError, []byte(msg)); err != nil {
 			return err
@@ -307,8 +374,11 @@ func (s *Spool) RecordError(at time.Time, msg string) error {
 	return nil
 }
 
-// Stats reads the queue's figures.
+// Stats reads the queue's figures; an acknowledged batch whose delete waits
+// for the next commit no longer counts.
 func (s *Spool) Stats() (Stats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var st Stats
 	err := s.db.View(func(tx *bolt.Tx) error {
 		st.FileBytes = tx.Size()
@@ -317,22 +387,31 @@ func (s *Spool) Stats() (Stats, error) {
 			return nil
 		}
 		st.Depth = items.Stats().KeyN
+		st.Bytes = int64(u64(meta.Get(keyBytes)))
 		c := items.Cursor()
-		if k, v := c.First(); k != nil {
+		k, v := c.First()
+		if k != nil && u64(k) == s.acked {
+			st.Depth--
+			st.Bytes = max(st.Bytes-int64(len(v)-8)-itemOverhead, 0)
+			k, v = c.Next()
+		}
+		if k != nil {
 			it, err := decodeItem(k, v)
 			if err != nil {
 				return err
 			}
 			st.Oldest = it.Created
+			if k, v := c.Last(); k != nil && len(v) >= 8 {
+				st.Newest = time.Unix(0, int64(binary.BigEndian.Uint64(v[:8])))
+			}
 		}
-		if k, v := c.Last(); k != nil && len(v) >= 8 {
-			st.Newest = time.Unix(0, int64(binary.BigEndian.Uint64(v[:8])))
-		}
-		st.Bytes = int64(u64(meta.Get(keyBytes)))
 		st.Dropped = u64(meta.Get(keyDropped))
 		st.DroppedTotal = u64(meta.Get(keyDroppedTotal))
 		if t := u64(meta.Get(keyLastSuccess)); t != 0 {
 			st.LastSuccess = time.Unix(0, int64(t))
+		}
+		if s.acked != 0 && s.ackedAt.After(st.LastSuccess) {
+			st.LastSuccess = s.ackedAt
 		}
 		st.LastError = string(meta.Get(keyLastError))
 		if t := u64(meta.Get(keyLastErrorAt)); t != 0 {

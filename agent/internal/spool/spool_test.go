@@ -133,3 +133,119 @@ func TestSurvivesReopenAndLocks(t *testing.T) {
 		t.Errorf("after reopen: %+v", st)
 	}
 }
+
+// crash closes the bbolt file without the Spool's own Close, as a killed
+// process would leave it.
+func crash(t *testing.T, s *Spool) {
+	t.Helper()
+	if err := s.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAckedDeleteRidesOnTheNextCommit(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Dir: dir, MaxBytes: 1 << 20, MaxAge: time.Hour}
+	s, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	a, _ := s.Append([]byte("a"), t0, 0)
+	if err := s.Ack(a, t0); err != nil {
+		t.Fatal(err)
+	}
+	// Acknowledged: gone for the sender and for IT support at once.
+	if _, ok, _ := s.Oldest(); ok {
+		t.Fatal("an acknowledged batch is offered again")
+	}
+	if st, _ := s.Stats(); st.Depth != 0 || st.Bytes != 0 || !st.Oldest.IsZero() || !st.LastSuccess.Equal(t0) {
+		t.Fatalf("stats after ack: %+v", st)
+	}
+	// Killed before the next commit: the batch is still on disk and is sent
+	// again (the collector's writes are idempotent).
+	crash(t, s)
+	if s, err = Open(opts); err != nil {
+		t.Fatal(err)
+	}
+	it, ok, _ := s.Oldest()
+	if !ok || it.Seq != a || string(it.Payload) != "a" {
+		t.Fatalf("after a crash the acknowledged batch must be resent, got %v %v", it, ok)
+	}
+	// Acknowledged again, then the next Append commits the delete with it.
+	if err := s.Ack(a, t0); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.Append([]byte("b"), t0.Add(time.Second), 0)
+	crash(t, s)
+	if s, err = Open(opts); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.Stats(); st.Depth != 1 || st.Bytes != 1+itemOverhead || !st.LastSuccess.Equal(t0) {
+		t.Fatalf("after append and crash: %+v", st)
+	}
+	if it, _, _ := s.Oldest(); it.Seq != b {
+		t.Fatalf("oldest is %d, want %d", it.Seq, b)
+	}
+	// Close commits a waiting delete.
+	if err := s.Ack(b, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, opts)
+	if st, _ := s.Stats(); st.Depth != 0 || st.Bytes != 0 || !st.LastSuccess.Equal(t0.Add(time.Second)) {
+		t.Fatalf("after close: %+v", st)
+	}
+}
+
+func TestOnlyOneAckedBatchWaits(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Dir: dir, MaxBytes: 1 << 20, MaxAge: time.Hour}
+	s, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for i := range 3 {
+		seq, _ := s.Append([]byte{byte(i)}, time.Now(), 0)
+		seqs = append(seqs, seq)
+	}
+	for _, seq := range seqs[:2] {
+		if err := s.Ack(seq, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The second Ack committed the first's delete; only the second waits.
+	crash(t, s)
+	s = open(t, dir, opts)
+	if st, _ := s.Stats(); st.Depth != 2 {
+		t.Fatalf("depth %d after two acks and a crash, want 2 (one resent, one never sent)", st.Depth)
+	}
+	if it, _, _ := s.Oldest(); it.Seq != seqs[1] {
+		t.Fatalf("oldest %d, want %d", it.Seq, seqs[1])
+	}
+}
+
+func TestRejectAlsoCommitsTheWaitingDelete(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{Dir: dir, MaxBytes: 1 << 20, MaxAge: time.Hour}
+	s, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, _ := s.Append([]byte("good"), time.Now(), 0)
+	bad, _ := s.Append([]byte("bad"), time.Now(), 0)
+	if err := s.Ack(good, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reject(bad, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	crash(t, s)
+	s = open(t, dir, opts)
+	if st, _ := s.Stats(); st.Depth != 0 || st.Bytes != 0 || st.Dropped != 1 || st.LastSuccess.IsZero() {
+		t.Fatalf("stats %+v", st)
+	}
+}
