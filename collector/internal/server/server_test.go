@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -367,6 +368,13 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	for _, want := range []string{`kretslopp_ingest_requests_total{`, `status="200"`, `status="401"`, "kretslopp_ingest_points_written_total", "kretslopp_influx_write_duration_seconds_bucket"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// One acknowledged and one refused request, each timed under its status.
+	for _, status := range []string{"200", "401"} {
+		re := regexp.MustCompile(`(?m)^kretslopp_ingest_request_duration_seconds_count\{[^}]*status="` + status + `"[^}]*\} 1$`)
+		if !re.MatchString(metrics) {
+			t.Errorf("/metrics lacks one timed request with status %s", status)
 		}
 	}
 	srv.Stop()
