@@ -20,7 +20,7 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # CPU time in ns of every thread, from schedstat (ns resolution; /proc/PID/stat
 # counts 10 ms ticks, too coarse for a 1 ms cycle).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'; }
-count() { curl -fsS "http://127.0.0.1:$PORT/count" | awk '{print $1}'; }
+count() { curl -fsS "http://127.0.0.1:$PORT/count?path=$1" | awk '{print $1}'; }
 
 echo "building (CGO_ENABLED=0, -tags nethttpomithttp2, stripped)..." >&2
 # The release build: HTTP/1.1 only (nethttpomithttp2), stripped, static.
@@ -30,28 +30,21 @@ go build -o "$OUT/sink" ./agent/bench/sink
 for _ in $(seq 50); do [ -s "$OUT/port" ] && break; sleep 0.1; done
 PORT=$(cat "$OUT/port")
 
-# measure PID NAME: CPU per request and RSS between WARMUP and SECONDS_RUN.
+# measure PID NAME PATH: CPU per request to PATH and RSS between WARMUP and
+# SECONDS_RUN.
 measure() {
-  local pid=$1 name=$2
+  local pid=$1 name=$2 path=$3
   sleep "$WARMUP"
   local c0 t0 n0 c1 n1 rss
-  c0=$(cpu_ns "$pid"); n0=$(count)
+  c0=$(cpu_ns "$pid"); n0=$(count "$path")
   sleep $((SECONDS_RUN - WARMUP))
-  c1=$(cpu_ns "$pid"); n1=$(count); rss=$(rss_kb "$pid")
+  c1=$(cpu_ns "$pid"); n1=$(count "$path"); rss=$(rss_kb "$pid")
   local cycles=$((n1 - n0))
   if [ "$cycles" -le 0 ]; then echo "$name: no requests reached the sink" >&2; return 1; fi
   awk -v c=$((c1 - c0)) -v n="$cycles" -v rss="$rss" -v name="$name" \
     'BEGIN { printf "%s %.2f %.3f %d\n", name, rss/1024, c/1e6/n, n }'
 }
 
-echo "running kretslopp-agent for ${SECONDS_RUN}s at a 1 s interval..." >&2
-KRETSLOPP_COLLECTOR_URL="http://127.0.0.1:$PORT" KRETSLOPP_TOKEN=bench KRETSLOPP_SPOOL_DIR="$OUT/spool" \
-  KRETSLOPP_INTERVAL=1s KRETSLOPP_SYSFS_ROOT="$SYSFS" KRETSLOPP_LOG_LEVEL=warn \
-  "$OUT/kretslopp-agent" --config /dev/null run 2>"$OUT/agent.log" & apid=$!; pids+=($apid)
-read -r _ A_RSS A_CPU A_N < <(measure "$apid" agent)
-kill "$apid"; wait "$apid" 2>/dev/null || true
-A_BIN=$(stat -c %s "$OUT/kretslopp-agent")
-read -r S_N S_LOGICAL S_FILE < <(go run ./agent/bench/spoolsize -days 7 -interval 15m -sysfs "$SYSFS")
 
 # Reference: a minimal Telegraf (inputs.system -> outputs.influxdb_v2).
 R_RSS=n/a R_CPU=n/a R_BIN=n/a R_NOTE=""
@@ -70,6 +63,16 @@ if [ ! -x "$TELEGRAF" ]; then
     R_NOTE="Telegraf $TELEGRAF_VERSION did not build here: $(tail -n 3 "$OUT/telegraf-build.log" | tr '\n' ' ')"
   fi
 fi
+# The agent and the reference run side by side over the same window, so that
+# both see the same load on this shared machine (each uses well under 1 % of
+# a core; their cycles do not compete for the two cores).
+REF_LABEL=""; [ -x "$TELEGRAF" ] && REF_LABEL=" and Telegraf $TELEGRAF_VERSION side by side"
+echo "running kretslopp-agent$REF_LABEL for ${SECONDS_RUN}s at a 1 s interval..." >&2
+KRETSLOPP_COLLECTOR_URL="http://127.0.0.1:$PORT" KRETSLOPP_TOKEN=bench KRETSLOPP_SPOOL_DIR="$OUT/spool" \
+  KRETSLOPP_INTERVAL=1s KRETSLOPP_SYSFS_ROOT="$SYSFS" KRETSLOPP_LOG_LEVEL=warn \
+  "$OUT/kretslopp-agent" --config /dev/null run 2>"$OUT/agent.log" & apid=$!; pids+=($apid)
+measure "$apid" agent /v1/metrics >"$OUT/agent.measure" & amid=$!
+tpid="" tmid=""
 if [ -x "$TELEGRAF" ]; then
   cat >"$OUT/telegraf.conf" <<CONF
 [agent]
@@ -86,12 +89,23 @@ if [ -x "$TELEGRAF" ]; then
   organization = "kretslopp"
   bucket = "bench"
 CONF
-  echo "running Telegraf for ${SECONDS_RUN}s..." >&2
   "$TELEGRAF" --config "$OUT/telegraf.conf" >"$OUT/telegraf.log" 2>&1 & tpid=$!; pids+=($tpid)
-  if read -r _ R_RSS R_CPU R_N < <(measure "$tpid" telegraf); then :; else R_NOTE="Telegraf ran but sent nothing: $(tail -n 3 "$OUT/telegraf.log" | tr '\n' ' ')"; fi
-  kill "$tpid"; wait "$tpid" 2>/dev/null || true
+  measure "$tpid" telegraf /api/v2/write >"$OUT/telegraf.measure" & tmid=$!
   R_BIN=$(stat -c %s "$TELEGRAF")
 fi
+if ! wait "$amid"; then echo "the agent sent nothing: $(tail -n 3 "$OUT/agent.log")" >&2; exit 1; fi
+read -r _ A_RSS A_CPU A_N <"$OUT/agent.measure"
+kill "$apid"; wait "$apid" 2>/dev/null || true
+if [ -n "$tmid" ]; then
+  if wait "$tmid"; then
+    read -r _ R_RSS R_CPU R_N <"$OUT/telegraf.measure"
+  else
+    R_NOTE="Telegraf ran but sent nothing: $(tail -n 3 "$OUT/telegraf.log" | tr '\n' ' ')"
+  fi
+  kill "$tpid"; wait "$tpid" 2>/dev/null || true
+fi
+A_BIN=$(stat -c %s "$OUT/kretslopp-agent")
+read -r S_N S_LOGICAL S_FILE < <(go run ./agent/bench/spoolsize -days 7 -interval 15m -sysfs "$SYSFS")
 
 mb() { awk -v b="$1" 'BEGIN { printf "%.2f", b/1048576 }'; }
 verdict() { # value target reference
@@ -103,7 +117,7 @@ verdict() { # value target reference
 A_BIN_MB=$(mb "$A_BIN"); S_FILE_MB=$(mb "$S_FILE"); S_LOG_MB=$(mb "$S_LOGICAL")
 R_BIN_MB=n/a; [ "$R_BIN" != n/a ] && R_BIN_MB=$(mb "$R_BIN")
 echo
-echo "kretslopp-agent footprint ($(go env GOVERSION), $(uname -m), ${SECONDS_RUN}s at 1 s interval, ${A_N} cycles measured)"
+echo "kretslopp-agent footprint ($(go env GOVERSION), $(uname -m), ${SECONDS_RUN}s at 1 s interval, ${A_N} cycles measured${REF_LABEL:+, the reference over the same window})"
 printf '%-36s %12s %12s %8s  %s\n' figure agent reference target verdict
 printf '%-36s %12s %12s %8s  %s\n' "steady-state RSS (MB)" "$A_RSS" "$R_RSS" 15 "$(verdict "$A_RSS" 15 "$R_RSS")"
 printf '%-36s %12s %12s %8s  %s\n' "CPU per collect+send cycle (ms)" "$A_CPU" "$R_CPU" 2 "$(verdict "$A_CPU" 2 "$R_CPU")"
