@@ -284,6 +284,23 @@ func TestPullIntoInfluxDB(t *testing.T) {
 	if got := sumField(t, db, `SELECT count("meetings_attended") FROM "meetings" WHERE "platform"='skype'`); got != 180 {
 		t.Errorf("skype participant counts on %v days, want 180 (merged into the same points)", got)
 	}
+	// Each per-date user-detail report landed on the day it was asked for,
+	// not on the Report Refresh Date its CSV carries (the tenant's last
+	// update, the same for every date).
+	days := map[string]bool{}
+	for _, s := range db.Query(t, `SELECT "users" FROM "teams_meeting_types" WHERE "report_period" = '1'`) {
+		for _, v := range s.Values {
+			days[fmt.Sprint(v[0])] = true
+		}
+	}
+	for i := range 10 {
+		if d := refresh.AddDate(0, 0, -i).Format(time.RFC3339); !days[d] {
+			t.Errorf("no user-detail point on %s; days with one: %v", d, days)
+		}
+	}
+	if len(days) != 10 {
+		t.Errorf("user-detail points on %d days, want the 10 dates pulled: %v", len(days), days)
+	}
 	// Call records: every record counted once, despite the repeated ones.
 	cFrom, cTo := pull.CallRecordWindow(time.Time{}, time.Time{}, june2020, 0)
 	recs := sim.CallRecordsBetween(cFrom, cTo)

@@ -510,9 +510,12 @@ func (s *Server) serveReport(w http.ResponseWriter, r *http.Request) {
 			graphError(w, http.StatusBadRequest, "BadRequest", "The date must be within the last 28 days.")
 			return
 		}
-		// The report for one date reads as of that date; a date inside the
-		// reporting lag has no data yet (header only).
-		d.refresh, d.from, d.period = day, day, 1
+		// The report for one date lists that day's activity; its Report
+		// Refresh Date column says when the tenant's data was last updated
+		// (Microsoft: the admin center's "last updated"), which is a later
+		// day than the date asked for. A date inside the reporting lag has
+		// no data yet (header only).
+		d.from, d.period = day, 1
 		if day.After(refresh) {
 			d.period = 0
 		}

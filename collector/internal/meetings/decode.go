@@ -111,6 +111,12 @@ type Options struct {
 	MaxErrors int
 	// Now is the clock used to reject dates in the future; default time.Now.
 	Now func() time.Time
+	// Day, when set, is the day a per-user report was requested for
+	// (Graph's date= parameter): its rows count for that day whatever
+	// their Report Refresh Date says. Microsoft documents the date as the
+	// day whose activity the report lists, and Report Refresh Date as when
+	// the data was last updated, which need not be the same day.
+	Day time.Time
 }
 
 // Result is what one file gave.
@@ -171,7 +177,7 @@ func Decode(ctx context.Context, format Format, r io.Reader, opts Options) (*Res
 	var d decoder
 	switch format {
 	case FormatTeamsUserDetail:
-		d = &userDetailDecoder{source: opts.Source, now: now}
+		d = &userDetailDecoder{source: opts.Source, now: now, day: opts.Day}
 	default:
 		spec, ok := dailySpecs[format]
 		if !ok {
@@ -547,6 +553,7 @@ func parsePlatform(s string) (string, error) {
 type userDetailDecoder struct {
 	source string
 	now    time.Time
+	day    time.Time // Options.Day
 
 	refreshIdx, periodIdx, licensedIdx, deletedIdx int
 	cols                                           []udCol
@@ -561,6 +568,7 @@ type udKey struct {
 
 type udAgg struct {
 	firstLine int
+	refreshed time.Time // the newest Report Refresh Date of the rows
 	users     int64
 	meeting   int64 // users with at least one meeting
 	licensed  int64
@@ -624,6 +632,9 @@ func (d *userDetailDecoder) row(t *table) *RowError {
 		return t.errAt(d.refreshIdx, err.Error())
 	}
 	key := udKey{day: refreshed.Unix(), period: -1}
+	if !d.day.IsZero() {
+		key.day = d.day.UTC().Truncate(24 * time.Hour).Unix()
+	}
 	if d.periodIdx >= 0 && t.cell(d.periodIdx) != "" {
 		p, ok, err := parseCount(t.cell(d.periodIdx))
 		if err != nil || !ok {
@@ -659,6 +670,9 @@ func (d *userDetailDecoder) row(t *table) *RowError {
 		a = &udAgg{firstLine: t.line, sums: make([]int64, len(d.cols)), has: make([]bool, len(d.cols))}
 		d.aggs[key] = a
 		d.order = append(d.order, key)
+	}
+	if refreshed.After(a.refreshed) {
+		a.refreshed = refreshed
 	}
 	a.users++
 	if licensed {
@@ -725,7 +739,7 @@ func (d *userDetailDecoder) finish() []Record {
 			tags["report_period"] = strconv.FormatInt(k.period, 10)
 		}
 		day := time.Unix(k.day, 0).UTC()
-		out = append(out, Record{Measurement: MeasurementMeetingTypes, Tags: tags, Day: day, Fields: f, Refreshed: day, Line: a.firstLine})
+		out = append(out, Record{Measurement: MeasurementMeetingTypes, Tags: tags, Day: day, Fields: f, Refreshed: a.refreshed, Line: a.firstLine})
 	}
 	return out
 }

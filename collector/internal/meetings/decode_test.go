@@ -227,6 +227,35 @@ func TestTeamsUserDetailAggregatesWithoutIdentities(t *testing.T) {
 	}
 }
 
+// A report pulled with Graph's date= parameter lists that day's activity;
+// its Report Refresh Date says when the data was last updated and may be a
+// later day. The rows count for the requested day.
+func TestTeamsUserDetailRequestedDayWins(t *testing.T) {
+	const csv = "Report Refresh Date,User Principal Name,Meeting Count,Report Period\n" +
+		"2020-04-10,a@b,2,1\n2020-04-10,c@d,3,1\n"
+	res, err := Decode(context.Background(), FormatTeamsUserDetail, strings.NewReader(csv),
+		Options{File: "getTeamsUserActivityUserDetail(date=2020-04-07)", Now: testNow, Day: day("2020-04-07")})
+	if err != nil || res.Err() != nil {
+		t.Fatal(err, res.Err())
+	}
+	if len(res.Records) != 1 {
+		t.Fatalf("%d records, want 1", len(res.Records))
+	}
+	r := res.Records[0]
+	if !r.Day.Equal(day("2020-04-07")) || r.Fields["meetings"] != int64(5) || r.Tags["report_period"] != "1" {
+		t.Errorf("record %v %v %v, want 5 meetings on 2020-04-07 (the requested day)", r.Day, r.Tags, r.Fields)
+	}
+	if !r.Refreshed.Equal(day("2020-04-10")) {
+		t.Errorf("refreshed %v, want the CSV's 2020-04-10", r.Refreshed)
+	}
+	// Without a requested day (a file exported by hand) the refresh date
+	// is all there is.
+	res, _ = decodeString(t, FormatTeamsUserDetail, csv)
+	if len(res.Records) != 1 || !res.Records[0].Day.Equal(day("2020-04-10")) {
+		t.Errorf("without Options.Day: %+v", res.Records)
+	}
+}
+
 func TestBadRows(t *testing.T) {
 	const ta = "Report Refresh Date,Report Date,Meetings,Calls,Audio Duration,Report Period\n"
 	cases := []struct {

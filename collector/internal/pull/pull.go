@@ -296,7 +296,7 @@ func (r *Runner) pullReport(ctx context.Context, rep Report) (o Outcome) {
 		return o
 	}
 	defer body.Close()
-	return r.decodeWrite(ctx, rep, body, rep.Name+"("+o.Period+")", o)
+	return r.decodeWrite(ctx, rep, body, rep.Name+"("+o.Period+")", time.Time{}, o)
 }
 
 // pullByDate fetches a per-user report one date at a time, newest first:
@@ -330,7 +330,7 @@ func (r *Runner) pullByDate(ctx context.Context, rep Report, last, today time.Ti
 			}
 			continue
 		}
-		one := r.decodeWrite(ctx, rep, body, rep.Name+"(date="+day.Format("2006-01-02")+")", Outcome{})
+		one := r.decodeWrite(ctx, rep, body, rep.Name+"(date="+day.Format("2006-01-02")+")", day, Outcome{})
 		_ = body.Close()
 		o.Days += one.Days
 		o.Points += one.Points
@@ -342,8 +342,10 @@ func (r *Runner) pullByDate(ctx context.Context, rep Report, last, today time.Ti
 	return o
 }
 
-func (r *Runner) decodeWrite(ctx context.Context, rep Report, body io.Reader, file string, o Outcome) Outcome {
-	res, err := meetings.Decode(ctx, rep.Format, body, meetings.Options{File: file, Source: SourceGraph, Now: r.Opts.Now})
+// decodeWrite decodes one report and writes its points; day is the date a
+// per-date report was requested for (zero for a period report).
+func (r *Runner) decodeWrite(ctx context.Context, rep Report, body io.Reader, file string, day time.Time, o Outcome) Outcome {
+	res, err := meetings.Decode(ctx, rep.Format, body, meetings.Options{File: file, Source: SourceGraph, Now: r.Opts.Now, Day: day})
 	if err != nil {
 		o.Err = fmt.Errorf("reading the CSV: %w", err)
 		return o
