@@ -43,6 +43,10 @@ var (
 // the key, the timestamp and bbolt's per-element header.
 const itemOverhead = 32
 
+// storedSize is what a stored value (8-byte timestamp, then the payload)
+// counts against the spool's bound.
+func storedSize(v []byte) int64 { return int64(len(v)-8) + itemOverhead }
+
 // ErrLocked means another process (the running service) holds the spool.
 var ErrLocked = errors.New("spool is in use by another process")
 
@@ -132,10 +136,7 @@ func Open(opts Options) (*Spool, error) {
 // Close commits a waiting delete and closes the file.
 func (s *Spool) Close() error {
 	s.mu.Lock()
-	var flushErr error
-	if s.acked != 0 {
-		flushErr = s.updateLocked(func(*bolt.Tx) error { return nil })
-	}
+	flushErr := s.flushAckedLocked()
 	s.mu.Unlock()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close spool: %w", err)
@@ -180,6 +181,27 @@ func (s *Spool) updateLocked(fn func(tx *bolt.Tx) error) error {
 	return err
 }
 
+// flushAckedLocked commits the waiting delete now, if there is one; s.mu
+// is held.
+func (s *Spool) flushAckedLocked() error {
+	if s.acked == 0 {
+		return nil
+	}
+	return s.updateLocked(func(*bolt.Tx) error { return nil })
+}
+
+// firstWaiting positions c on the oldest batch that is not acknowledged
+// and returns it (nil k when there is none), and the value of the
+// acknowledged batch it stepped over, if any; s.mu is held.
+func (s *Spool) firstWaiting(c *bolt.Cursor) (k, v, acked []byte) {
+	k, v = c.First()
+	if k != nil && u64(k) == s.acked {
+		acked = v
+		k, v = c.Next()
+	}
+	return k, v, acked
+}
+
 // deleteItem removes one batch and its bytes from the total; rejected
 // batches count as dropped. A batch that is gone already is no error.
 func deleteItem(tx *bolt.Tx, seq uint64, rejected bool) error {
@@ -189,7 +211,7 @@ func deleteItem(tx *bolt.Tx, seq uint64, rejected bool) error {
 	if v == nil {
 		return nil
 	}
-	total := max(int64(u64(meta.Get(keyBytes)))-int64(len(v)-8)-itemOverhead, 0)
+	total := max(int64(u64(meta.Get(keyBytes)))-storedSize(v), 0)
 	if err := items.Delete(key); err != nil {
 		return err
 	}
@@ -257,7 +279,7 @@ func (s *Spool) Append(payload []byte, created time.Time, reported uint64) (uint
 			if !tooOld && !tooBig {
 				break
 			}
-			total -= int64(len(v)-8) + itemOverhead
+			total -= storedSize(v)
 			if err := c.Delete(); err != nil {
 				return err
 			}
@@ -316,11 +338,7 @@ func (s *Spool) Oldest() (it Item, ok bool, err error) {
 		if b == nil {
 			return nil
 		}
-		c := b.Cursor()
-		k, v := c.First()
-		if k != nil && u64(k) == s.acked {
-			k, v = c.Next()
-		}
+		k, v, _ := s.firstWaiting(b.Cursor())
 		if k == nil {
 			return nil
 		}
@@ -340,9 +358,9 @@ func (s *Spool) Oldest() (it Item, ok bool, err error) {
 func (s *Spool) Ack(seq uint64, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.acked != 0 && s.acked != seq {
+	if s.acked != seq {
 		// Only one acknowledged batch waits: commit the earlier one now.
-		if err := s.updateLocked(func(*bolt.Tx) error { return nil }); err != nil {
+		if err := s.flushAckedLocked(); err != nil {
 			return fmt.Errorf("spool ack: %w", err)
 		}
 	}
@@ -389,11 +407,10 @@ func (s *Spool) Stats() (Stats, error) {
 		st.Depth = items.Stats().KeyN
 		st.Bytes = int64(u64(meta.Get(keyBytes)))
 		c := items.Cursor()
-		k, v := c.First()
-		if k != nil && u64(k) == s.acked {
+		k, v, acked := s.firstWaiting(c)
+		if acked != nil {
 			st.Depth--
-			st.Bytes = max(st.Bytes-int64(len(v)-8)-itemOverhead, 0)
-			k, v = c.Next()
+			st.Bytes = max(st.Bytes-storedSize(acked), 0)
 		}
 		if k != nil {
 			it, err := decodeItem(k, v)
