@@ -100,10 +100,10 @@ func run() error {
 
 	// Each phase gets an InfluxDB of its own, so that neither pays for the
 	// other's data (its cache in the heap, its snapshots and compactions).
-	// InfluxDB snapshots a cold cache after 5 s here, so that the work a
+	// InfluxDB snapshots a cold cache after coldSnapshot, so that the work a
 	// phase left behind (the snapshot, the compactions after it) is done
 	// and counted right after the phase instead of hiding outside it.
-	influxEnv := []string{"INFLUXDB_DATA_CACHE_SNAPSHOT_WRITE_COLD_DURATION=5s"}
+	influxEnv := []string{fmt.Sprintf("INFLUXDB_DATA_CACHE_SNAPSHOT_WRITE_COLD_DURATION=%ds", int(coldSnapshot.Seconds()))}
 	if *snapshotSize != "" {
 		influxEnv = append(influxEnv, "INFLUXDB_DATA_CACHE_SNAPSHOT_MEMORY_SIZE="+*snapshotSize)
 	}
@@ -533,12 +533,16 @@ func writeStats(url string) (writes, linesPerWrite float64) {
 	return writes, linesPerWrite
 }
 
-// tailCPU waits until InfluxDB has snapshotted its cold cache (5 s after
-// the last write, as configured above) and is idle again, and returns the
+// coldSnapshot is how soon after the last write the bench's InfluxDB
+// snapshots its cache.
+const coldSnapshot = 5 * time.Second
+
+// tailCPU waits until InfluxDB has snapshotted its cold cache
+// (coldSnapshot after the last write) and is idle again, and returns the
 // CPU it used meanwhile: work a phase caused but did not wait for.
 func tailCPU(pid int) time.Duration {
 	c0 := cpuTime(pid)
-	time.Sleep(7 * time.Second)
+	time.Sleep(coldSnapshot + 2*time.Second)
 	settle(pid)
 	return cpuTime(pid) - c0
 }
