@@ -177,7 +177,7 @@ func Decode(ctx context.Context, format Format, r io.Reader, opts Options) (*Res
 	var d decoder
 	switch format {
 	case FormatTeamsUserDetail:
-		d = &userDetailDecoder{source: opts.Source, now: now, day: opts.Day}
+		d = &userDetailDecoder{source: opts.Source, now: now, day: opts.Day.UTC().Truncate(24 * time.Hour)}
 	default:
 		spec, ok := dailySpecs[format]
 		if !ok {
@@ -553,7 +553,7 @@ func parsePlatform(s string) (string, error) {
 type userDetailDecoder struct {
 	source string
 	now    time.Time
-	day    time.Time // Options.Day
+	day    time.Time // Options.Day, 00:00 UTC
 
 	refreshIdx, periodIdx, licensedIdx, deletedIdx int
 	cols                                           []udCol
@@ -633,7 +633,7 @@ func (d *userDetailDecoder) row(t *table) *RowError {
 	}
 	key := udKey{day: refreshed.Unix(), period: -1}
 	if !d.day.IsZero() {
-		key.day = d.day.UTC().Truncate(24 * time.Hour).Unix()
+		key.day = d.day.Unix()
 	}
 	if d.periodIdx >= 0 && t.cell(d.periodIdx) != "" {
 		p, ok, err := parseCount(t.cell(d.periodIdx))
