@@ -119,22 +119,7 @@ type InventoryResult struct {
 }
 
 // Err returns nil when every row was accepted.
-func (r *InventoryResult) Err() error {
-	if r.BadRows == 0 {
-		return nil
-	}
-	errs := make([]error, 0, 11)
-	for i, e := range r.Errors {
-		if i == 10 {
-			break
-		}
-		errs = append(errs, e)
-	}
-	if r.BadRows > len(errs) {
-		errs = append(errs, fmt.Errorf("%s: %d invalid rows in all", r.File, r.BadRows))
-	}
-	return errors.Join(errs...)
-}
+func (r *InventoryResult) Err() error { return meetings.RowErrors(r.File, r.BadRows, r.Errors) }
 
 // column names (normalized) → canonical column.
 var inventoryColumns = map[string]string{

@@ -131,19 +131,23 @@ type Result struct {
 
 // Err returns nil when every row was accepted, otherwise an error that lists
 // the first rejected rows and how many there were.
-func (r *Result) Err() error {
-	if r.BadRows == 0 {
+func (r *Result) Err() error { return RowErrors(r.File, r.BadRows, r.Errors) }
+
+// RowErrors joins the first ten of a file's rejected rows, and how many
+// there were in all when that is more; nil when badRows is 0.
+func RowErrors(file string, badRows int, rows []*RowError) error {
+	if badRows == 0 {
 		return nil
 	}
-	errs := make([]error, 0, len(r.Errors)+1)
-	for i, e := range r.Errors {
+	errs := make([]error, 0, 11)
+	for i, e := range rows {
 		if i == 10 {
 			break
 		}
 		errs = append(errs, e)
 	}
-	if r.BadRows > len(errs) {
-		errs = append(errs, fmt.Errorf("%s: %d invalid rows in all", r.File, r.BadRows))
+	if badRows > len(errs) {
+		errs = append(errs, fmt.Errorf("%s: %d invalid rows in all", file, badRows))
 	}
 	return errors.Join(errs...)
 }
