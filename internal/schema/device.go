@@ -1,0 +1,59 @@
+package schema
+
+// Device measurements, written by the collector's ingest from agent reports.
+const (
+	Device       = "device"
+	Battery      = "battery"
+	DeviceDaily  = "device_daily"
+	BatteryDaily = "battery_daily"
+)
+
+var (
+	deviceTags  = tags("device_id", "os", "manufacturer", "model")
+	batteryTags = []Field{{Name: "device_id"}, {Name: "battery"}, {Name: "manufacturer", Doc: "the device's"}, {Name: "model", Doc: "the device's, for grouping by model"}}
+
+	deviceFields = []Field{
+		{"uptime_s", Float, "s", "time since boot"},
+		{"boot_time", Integer, "unix s", "reboots are changes of it between reports"},
+		{"memory_bytes", Integer, "bytes", ""},
+		{"disk_bytes", Integer, "bytes", "root file system"},
+		{"spool_dropped", Integer, "batches", "dropped by the agent's spool since the previous report"},
+		{"os_install_time", Integer, "unix s", ""},
+		{"hostname", String, "", ""},
+		{"arch", String, "", ""},
+		{"os_version", String, "", ""},
+		{"os_description", String, "", ""},
+		{"serial", String, "", "hardware serial"},
+		{"firmware_date", String, "YYYY-MM-DD", ""},
+		{"firmware_time", Integer, "unix s", "firmware_date as a number"},
+		{"agent_version", String, "", ""},
+	}
+	batteryFields = []Field{
+		{"cycle_count", Integer, "cycles", "absent when unknown"},
+		{"design_wh", Float, "Wh", ""},
+		{"full_wh", Float, "Wh", ""},
+		{"health_pct", Float, "%", "full_wh / design_wh × 100, when both are in the report"},
+		{"charge_pct", Float, "%", ""},
+		{"voltage_v", Float, "V", ""},
+		{"state", String, "", "charging, discharging, full, not_charging, unknown"},
+		{"vendor", String, "", ""},
+		{"battery_model", String, "", ""},
+		{"chemistry", String, "", ""},
+		{"battery_serial", String, "", ""},
+		{"manufacture_date", String, "YYYY-MM-DD", ""},
+	}
+	lastSeen = Field{"last_seen", Integer, "unix s", "time of the day's last report"}
+)
+
+func init() {
+	register(
+		Measurement{Name: Device, Area: AreaDevice, Time: "the agent's read time", Doc: "one point per device report",
+			Tags: deviceTags, Labels: true, Fields: deviceFields},
+		Measurement{Name: Battery, Area: AreaDevice, Time: "the agent's read time", Doc: "one point per battery and report",
+			Tags: batteryTags, Fields: batteryFields},
+		Measurement{Name: DeviceDaily, Area: AreaDevice, Time: "00:00 UTC of the report's day", Doc: "the day's last `device` point, plus `last_seen`",
+			Tags: deviceTags, Labels: true, Fields: with(deviceFields, lastSeen)},
+		Measurement{Name: BatteryDaily, Area: AreaDevice, Time: "00:00 UTC of the report's day", Doc: "the day's last `battery` point, plus `last_seen`",
+			Tags: batteryTags, Fields: with(batteryFields, lastSeen)},
+	)
+}
