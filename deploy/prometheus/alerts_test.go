@@ -2,21 +2,21 @@ package prometheus
 
 import (
 	"bufio"
-	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
 
+	"github.com/kretslopp/kretslopp/internal/influxserver"
+	"github.com/kretslopp/kretslopp/internal/testkit"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 	"gopkg.in/yaml.v3"
 )
+
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
 type ruleFile struct {
 	Groups []struct {
@@ -158,33 +158,42 @@ func balanced(expr string) error {
 	return nil
 }
 
+// instrumentFiles declare the collector's own instruments.
+var instrumentFiles = []string{"../../collector/internal/ingest/handler.go", "../../collector/internal/server/background.go"}
+
 // declaredMetrics derives the Prometheus names of the instruments the
-// collector declares (collector/internal/ingest/handler.go NewMetrics),
-// by the OpenTelemetry Prometheus exporter's rules: dots become
-// underscores, unit "s" adds _seconds, counters add _total.
+// collector declares (instrumentFiles), by the OpenTelemetry Prometheus
+// exporter's rules: dots become underscores, unit "s" adds _seconds,
+// counters add _total.
 func declaredMetrics(t *testing.T) map[string]bool {
 	t.Helper()
-	src, err := os.ReadFile("../../collector/internal/ingest/handler.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]bool{}
-	re := regexp.MustCompile(`meter\.(Int64Counter|Float64Counter|Int64Histogram|Float64Histogram)\("([a-z0-9_.]+)"([^\n]*)`)
-	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
-		name := strings.ReplaceAll(m[2], ".", "_")
-		if strings.Contains(m[3], `WithUnit("s")`) {
-			name += "_seconds"
+	re := regexp.MustCompile(`meter\.(Int64Counter|Float64Counter|Int64Histogram|Float64Histogram|Int64Gauge|Float64Gauge)\("([a-z0-9_.]+)"([^\n]*)`)
+	for _, file := range instrumentFiles {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if strings.HasSuffix(m[1], "Counter") {
-			out[name+"_total"] = true
-		} else {
-			for _, s := range []string{"_bucket", "_sum", "_count"} {
-				out[name+s] = true
+		found := re.FindAllStringSubmatch(string(src), -1)
+		if len(found) == 0 {
+			t.Fatalf("no instruments found in %s", file)
+		}
+		for _, m := range found {
+			name := strings.ReplaceAll(m[2], ".", "_")
+			if strings.Contains(m[3], `WithUnit("s")`) {
+				name += "_seconds"
+			}
+			switch {
+			case strings.HasSuffix(m[1], "Counter"):
+				out[name+"_total"] = true
+			case strings.HasSuffix(m[1], "Gauge"):
+				out[name] = true
+			default:
+				for _, s := range []string{"_bucket", "_sum", "_count"} {
+					out[name+s] = true
+				}
 			}
 		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no instruments found in handler.go")
 	}
 	return out
 }
@@ -225,98 +234,48 @@ func TestMetricNamesExist(t *testing.T) {
 	}
 }
 
-// scrapeCollector runs bin/kretslopp-collector (or builds it) against an
-// unreachable InfluxDB, sends one unauthenticated and one authenticated
-// report so that the request, write-error and write-duration series exist,
-// and returns the metric names on /metrics.
+// scrapeCollector runs the real collector (testkit's harness) against an
+// unreachable InfluxDB with the lifecycle refresh on, sends one
+// unauthenticated and one authenticated report so that the request,
+// write-error and write-duration series exist, waits for the refresh to
+// fail once, and returns the metric names on /metrics.
 func scrapeCollector(t *testing.T) map[string]bool {
 	t.Helper()
-	bin, err := filepath.Abs("../../bin/kretslopp-collector")
+	dead, err := influxserver.FreePort() // a port nobody answers on
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(bin); err != nil {
-		bin = filepath.Join(t.TempDir(), "kretslopp-collector")
-		out, err := exec.Command("go", "build", "-o", bin, "../../collector/cmd/kretslopp-collector").CombinedOutput()
-		if err != nil {
-			t.Fatalf("build collector: %v\n%s", err, out)
+	c := testkit.StartCollector(t, nil, testkit.CollectorOptions{
+		YAML: "lifecycle_interval: 1m\n",
+		Env:  []string{fmt.Sprintf("KRETSLOPP_INFLUX_URL=http://127.0.0.1:%d", dead), "KRETSLOPP_INFLUX_BUCKET=kretslopp/autogen"},
+	})
+	report := agentsim.Request(agentsim.Laptop(1).ResourceMetrics(time.Unix(1700000000, 0)))
+	for _, token := range []string{"", testkit.AgentToken} {
+		if status, _ := agentsim.TryPost(c.URL, token, report, false); status == 200 {
+			t.Fatalf("token %q: a report was acknowledged with InfluxDB unreachable", token)
 		}
 	}
-	dir := t.TempDir()
-	token := "prometheus-alert-test-token"
-	tokens := filepath.Join(dir, "tokens")
-	if err := os.WriteFile(tokens, []byte(token+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	dead, _ := net.Listen("tcp", "127.0.0.1:0") // a port nobody answers on
-	deadAddr := dead.Addr().String()
-	dead.Close()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "serve")
-	cmd.Env = append(os.Environ(),
-		"KRETSLOPP_LISTEN="+addr,
-		"KRETSLOPP_INFLUX_URL=http://"+deadAddr,
-		"KRETSLOPP_INFLUX_BUCKET=kretslopp/autogen",
-		"KRETSLOPP_AGENT_TOKENS_FILE="+tokens,
-		"KRETSLOPP_CONFIG=",
-	)
-	logs := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); _ = cmd.Wait() }()
-	base := "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
+	// The refresh runs at start; wait until its failure is counted.
+	names := map[string]bool{}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, body := c.Get(t, "/metrics")
+		clear(names)
+		failed := false
+		for _, line := range strings.Split(body, "\n") {
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			series, _, _ := strings.Cut(line, " ")
+			name, labels, _ := strings.Cut(series, "{")
+			names[name] = true
+			failed = failed || name == "kretslopp_background_runs_total" && strings.Contains(labels, `outcome="error"`) && strings.Contains(labels, `task="lifecycle"`)
+		}
+		if failed {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("collector did not start: %v\n%s", err, logs)
+			t.Fatalf("the lifecycle refresh did not count its failure within 60 s:\n%s", body)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	report := `{"resourceMetrics":[{"resource":{"attributes":[{"key":"host.id","value":{"stringValue":"alert-test"}}]},` +
-		`"scopeMetrics":[{"metrics":[{"name":"system.uptime","unit":"s","gauge":{"dataPoints":[{"timeUnixNano":"1700000000000000000","asDouble":5}]}}]}]}]}`
-	for _, auth := range []string{"", "Bearer " + token} {
-		req, _ := http.NewRequest(http.MethodPost, base+"/v1/metrics", strings.NewReader(report))
-		req.Header.Set("Content-Type", "application/json")
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-	}
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	names := map[string]bool{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, _, _ := strings.Cut(line, "{")
-		name, _, _ = strings.Cut(name, " ")
-		names[name] = true
 	}
 	for _, must := range []string{"kretslopp_ingest_requests_total", "kretslopp_influx_write_errors_total", "kretslopp_influx_write_duration_seconds_bucket"} {
 		if !names[must] {

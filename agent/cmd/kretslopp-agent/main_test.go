@@ -13,36 +13,22 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
 
-// buildAgent builds the real binary once per test run.
-var buildAgent = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "kretslopp-agent-test")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "kretslopp-agent")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", &exec.ExitError{Stderr: out}
-	}
-	return bin, nil
-})
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
+// agentBin is the real binary, built as `make build` builds it.
 func agentBin(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin, err := buildAgent()
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	return bin
+	return testkit.Binary(t, testkit.Agent)
 }
 
 // emptyConfig is an empty configuration file, so that the machine's own

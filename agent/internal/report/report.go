@@ -1,5 +1,5 @@
-// Package report maps an inventory snapshot to the OTLP metrics named in
-// docs/schema.md.
+// Package report maps an inventory snapshot to the OTLP metrics and
+// attributes of internal/schema (docs/schema.md).
 package report
 
 import (
@@ -7,6 +7,7 @@ import (
 
 	"github.com/kretslopp/kretslopp/agent/internal/inventory"
 	"github.com/kretslopp/kretslopp/agent/internal/otlpwire"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // SchemaURL is the OpenTelemetry semantic-conventions version the names follow.
@@ -21,26 +22,26 @@ func Build(s inventory.Snapshot, dropped uint64) *otlpwire.Request {
 	d := s.Device
 	ts := uint64(s.Time.UnixNano())
 	res := []otlpwire.KeyValue{
-		otlpwire.String("service.name", ServiceName),
-		otlpwire.String("service.version", d.AgentVersion),
-		otlpwire.String("os.type", d.OS),
-		otlpwire.String("host.arch", d.Arch),
+		otlpwire.String(schema.AttrServiceName, ServiceName),
+		otlpwire.String(schema.AttrServiceVersion, d.AgentVersion),
+		otlpwire.String(schema.AttrOSType, d.OS),
+		otlpwire.String(schema.AttrHostArch, d.Arch),
 	}
 	str := func(k, v string) {
 		if v != "" {
 			res = append(res, otlpwire.String(k, v))
 		}
 	}
-	str("host.id", d.ID)
-	str("host.name", d.Hostname)
-	str("os.version", d.OSVersion)
-	str("os.description", d.OSDescription)
-	str("device.manufacturer", d.Manufacturer)
-	str("device.model.name", d.Model)
-	str("kretslopp.hardware.serial", d.Serial)
-	str("kretslopp.firmware.date", d.FirmwareDate)
+	str(schema.AttrHostID, d.ID)
+	str(schema.AttrHostName, d.Hostname)
+	str(schema.AttrOSVersion, d.OSVersion)
+	str(schema.AttrOSDescription, d.OSDescription)
+	str(schema.AttrDeviceManufacturer, d.Manufacturer)
+	str(schema.AttrDeviceModel, d.Model)
+	str(schema.AttrHardwareSerial, d.Serial)
+	str(schema.AttrFirmwareDate, d.FirmwareDate)
 	if d.OSInstallTime > 0 {
-		res = append(res, otlpwire.Int("kretslopp.os.install_time", d.OSInstallTime))
+		res = append(res, otlpwire.Int(schema.AttrOSInstallTime, d.OSInstallTime))
 	}
 	keys := make([]string, 0, len(s.Labels))
 	for k := range s.Labels {
@@ -48,24 +49,29 @@ func Build(s inventory.Snapshot, dropped uint64) *otlpwire.Request {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		res = append(res, otlpwire.String("kretslopp.label."+k, s.Labels[k]))
+		res = append(res, otlpwire.String(schema.LabelPrefix+k, s.Labels[k]))
 	}
 
 	req := &otlpwire.Request{Resource: res, SchemaURL: SchemaURL, ScopeName: ServiceName, ScopeVersion: d.AgentVersion}
-	intGauge := func(name, unit string, v int64, attrs ...otlpwire.KeyValue) {
-		req.Metrics = append(req.Metrics, otlpwire.Gauge{Name: name, Unit: unit, Points: []otlpwire.Point{{TimeUnixNano: ts, IsInt: true, Int: v, Attributes: attrs}}})
+	add := func(name string, pts ...otlpwire.Point) {
+		if len(pts) > 0 {
+			req.Metrics = append(req.Metrics, otlpwire.Gauge{Name: name, Unit: schema.MetricUnit(name), Points: pts})
+		}
+	}
+	integer := func(v int64, attrs ...otlpwire.KeyValue) otlpwire.Point {
+		return otlpwire.Point{TimeUnixNano: ts, IsInt: true, Int: v, Attributes: attrs}
 	}
 	if d.BootTime > 0 {
-		req.Metrics = append(req.Metrics, otlpwire.Gauge{Name: "system.uptime", Unit: "s", Points: []otlpwire.Point{{TimeUnixNano: ts, Double: d.UptimeS}}})
-		intGauge("kretslopp.system.boot_time", "s", d.BootTime)
+		add(schema.MetricUptime, otlpwire.Point{TimeUnixNano: ts, Double: d.UptimeS})
+		add(schema.MetricBootTime, integer(d.BootTime))
 	}
 	if d.MemoryBytes > 0 {
-		intGauge("system.memory.limit", "By", int64(d.MemoryBytes))
+		add(schema.MetricMemory, integer(int64(d.MemoryBytes)))
 	}
 	if d.DiskBytes > 0 {
-		intGauge("system.filesystem.limit", "By", int64(d.DiskBytes), otlpwire.String("system.filesystem.mountpoint", d.DiskMount))
+		add(schema.MetricFilesystem, integer(int64(d.DiskBytes), otlpwire.String(schema.AttrMountpoint, d.DiskMount)))
 	}
-	intGauge("kretslopp.agent.spool.dropped", "{batch}", int64(dropped))
+	add(schema.MetricSpoolDropped, integer(int64(dropped)))
 
 	var charge, cycles, design, full, volts []otlpwire.Point
 	for _, b := range s.Batteries {
@@ -79,32 +85,27 @@ func Build(s inventory.Snapshot, dropped uint64) *otlpwire.Request {
 				*dst = append(*dst, otlpwire.Point{TimeUnixNano: ts, Double: *v * scale, Attributes: a})
 			}
 		}
-		dbl(&charge, b.ChargePct, 0.01, otlpwire.String("hw.battery.state", b.State))
+		dbl(&charge, b.ChargePct, 0.01, otlpwire.String(schema.AttrBatteryState, b.State))
 		if b.CycleCount != nil {
-			cycles = append(cycles, otlpwire.Point{TimeUnixNano: ts, IsInt: true, Int: *b.CycleCount, Attributes: attrs})
+			cycles = append(cycles, integer(*b.CycleCount, attrs...))
 		}
 		dbl(&design, b.DesignWh, 1)
 		dbl(&full, b.FullWh, 1)
 		dbl(&volts, b.VoltageV, 1)
 	}
-	add := func(name, unit string, pts []otlpwire.Point) {
-		if len(pts) > 0 {
-			req.Metrics = append(req.Metrics, otlpwire.Gauge{Name: name, Unit: unit, Points: pts})
-		}
-	}
-	add("hw.battery.charge", "1", charge)
-	add("kretslopp.battery.cycle_count", "{cycle}", cycles)
-	add("kretslopp.battery.design_energy", "Wh", design)
-	add("kretslopp.battery.full_energy", "Wh", full)
-	add("kretslopp.battery.voltage", "V", volts)
+	add(schema.MetricBatteryCharge, charge...)
+	add(schema.MetricBatteryCycles, cycles...)
+	add(schema.MetricBatteryDesign, design...)
+	add(schema.MetricBatteryFull, full...)
+	add(schema.MetricBatteryVoltage, volts...)
 	return req
 }
 
 func batteryAttrs(b inventory.Battery) []otlpwire.KeyValue {
-	a := []otlpwire.KeyValue{otlpwire.String("hw.id", b.Name)}
+	a := []otlpwire.KeyValue{otlpwire.String(schema.AttrBatteryID, b.Name)}
 	for _, kv := range [][2]string{
-		{"hw.vendor", b.Vendor}, {"hw.model", b.Model}, {"hw.battery.chemistry", b.Chemistry},
-		{"hw.serial_number", b.Serial}, {"kretslopp.battery.manufacture_date", b.ManufactureDate},
+		{schema.AttrBatteryVendor, b.Vendor}, {schema.AttrBatteryModel, b.Model}, {schema.AttrBatteryChemistry, b.Chemistry},
+		{schema.AttrBatterySerial, b.Serial}, {schema.AttrBatteryManufactureDate, b.ManufactureDate},
 	} {
 		if kv[1] != "" {
 			a = append(a, otlpwire.String(kv[0], kv[1]))

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/kretslopp/kretslopp/agent/internal/inventory"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 func resourceAttrs(t *testing.T, s inventory.Snapshot) map[string]*commonpb.AnyValue {
@@ -35,21 +36,21 @@ func TestHardwareIdentityAttributes(t *testing.T) {
 		ID: "3d1219c7-c4c5-404a-aa1f-6d2a48adfda4", OS: "linux", Serial: "PF2ABCDE", OSInstallTime: installed,
 	}}
 	res := resourceAttrs(t, s)
-	if v, ok := res["kretslopp.hardware.serial"]; !ok || v.GetStringValue() != "PF2ABCDE" {
-		t.Errorf("kretslopp.hardware.serial = %v", v)
+	if v, ok := res[schema.AttrHardwareSerial]; !ok || v.GetStringValue() != "PF2ABCDE" {
+		t.Errorf("%s = %v", schema.AttrHardwareSerial, v)
 	}
-	v, ok := res["kretslopp.os.install_time"]
+	v, ok := res[schema.AttrOSInstallTime]
 	if !ok {
-		t.Fatal("kretslopp.os.install_time missing")
+		t.Fatal(schema.AttrOSInstallTime + " missing")
 	}
 	if _, isInt := v.Value.(*commonpb.AnyValue_IntValue); !isInt || v.GetIntValue() != installed {
-		t.Errorf("kretslopp.os.install_time = %v, want int %d", v, installed)
+		t.Errorf("%s = %v, want int %d", schema.AttrOSInstallTime, v, installed)
 	}
 
 	// Unknown values are absent, never "" or 0.
 	s.Device.Serial, s.Device.OSInstallTime = "", 0
 	res = resourceAttrs(t, s)
-	for _, k := range []string{"kretslopp.hardware.serial", "kretslopp.os.install_time"} {
+	for _, k := range []string{schema.AttrHardwareSerial, schema.AttrOSInstallTime} {
 		if v, ok := res[k]; ok {
 			t.Errorf("%s sent as %v when unknown", k, v)
 		}

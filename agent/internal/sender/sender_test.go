@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +23,7 @@ import (
 	"github.com/kretslopp/kretslopp/agent/internal/report"
 	"github.com/kretslopp/kretslopp/agent/internal/sender"
 	"github.com/kretslopp/kretslopp/agent/internal/spool"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -122,36 +121,6 @@ func depth(t *testing.T, sp *spool.Spool) int {
 	return st.Depth
 }
 
-// schemaNames reads the backticked names in the first column of the two
-// tables in docs/schema.md.
-func schemaNames(t *testing.T) (attrs, metrics []string) {
-	data, err := os.ReadFile("../../../docs/schema.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	section := ""
-	row := regexp.MustCompile("^\\| `([^`]+)` \\|")
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "## ") {
-			section = line
-		}
-		m := row.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		switch {
-		case strings.Contains(section, "resource attributes"):
-			attrs = append(attrs, m[1])
-		case strings.Contains(section, "metrics"):
-			metrics = append(metrics, m[1])
-		}
-	}
-	if len(attrs) < 10 || len(metrics) < 8 {
-		t.Fatalf("schema.md parsed to %d attributes, %d metrics", len(attrs), len(metrics))
-	}
-	return attrs, metrics
-}
-
 func TestDeliverEverySchemaNameOldestFirstWithOriginalTimestamps(t *testing.T) {
 	col := &collector{}
 	srv := httptest.NewServer(col)
@@ -185,7 +154,7 @@ func TestDeliverEverySchemaNameOldestFirstWithOriginalTimestamps(t *testing.T) {
 					t.Fatalf("request %d %s: time %d, want %d (oldest first, original time)", d, m.Name, p.TimeUnixNano, want)
 				}
 			}
-			if m.Name == "kretslopp.agent.spool.dropped" && m.GetGauge().DataPoints[0].GetAsInt() != int64(d) {
+			if m.Name == schema.MetricSpoolDropped && m.GetGauge().DataPoints[0].GetAsInt() != int64(d) {
 				t.Errorf("request %d: dropped %d", d, m.GetGauge().DataPoints[0].GetAsInt())
 			}
 		}
@@ -198,17 +167,14 @@ func TestDeliverEverySchemaNameOldestFirstWithOriginalTimestamps(t *testing.T) {
 	for _, kv := range rm.Resource.Attributes {
 		res[kv.Key] = kv.Value
 	}
-	attrs, metrics := schemaNames(t)
-	for _, a := range attrs {
-		if strings.Contains(a, "<key>") {
-			a = strings.ReplaceAll(a, "<key>", "site")
-		}
-		if _, ok := res[a]; !ok {
-			t.Errorf("resource attribute %s missing", a)
+	for _, a := range schema.ResourceAttributes {
+		name := strings.ReplaceAll(a.Name, "<key>", "site")
+		if _, ok := res[name]; !ok {
+			t.Errorf("resource attribute %s missing", name)
 		}
 	}
-	if res["kretslopp.label.site"].GetStringValue() != "Rinkeby skola" || res["host.id"].GetStringValue() != "3d1219c7-c4c5-404a-aa1f-6d2a48adfda4" ||
-		res["kretslopp.os.install_time"].GetIntValue() != 1680000000 || res["service.name"].GetStringValue() != "kretslopp-agent" {
+	if res[schema.LabelPrefix+"site"].GetStringValue() != "Rinkeby skola" || res[schema.AttrHostID].GetStringValue() != "3d1219c7-c4c5-404a-aa1f-6d2a48adfda4" ||
+		res[schema.AttrOSInstallTime].GetIntValue() != 1680000000 || res[schema.AttrServiceName].GetStringValue() != "kretslopp-agent" {
 		t.Errorf("resource values: %v", res)
 	}
 	got := map[string]*struct {
@@ -231,32 +197,32 @@ func TestDeliverEverySchemaNameOldestFirstWithOriginalTimestamps(t *testing.T) {
 		}
 		got[m.Name] = g
 	}
-	for _, name := range metrics {
-		if got[name] == nil {
-			t.Errorf("metric %s missing", name)
+	for _, m := range schema.Metrics {
+		if g := got[m.Name]; g == nil || g.unit != m.Unit {
+			t.Errorf("metric %s: %+v, want unit %q", m.Name, g, m.Unit)
 		}
 	}
 	checks := map[string]float64{
-		"system.uptime": 3600, "kretslopp.system.boot_time": float64(week.Unix() - 3600), "system.memory.limit": 16 << 30,
-		"system.filesystem.limit": 512 << 30, "hw.battery.charge": 0.72, "kretslopp.battery.cycle_count": 212,
-		"kretslopp.battery.design_energy": 50, "kretslopp.battery.full_energy": 43.21, "kretslopp.battery.voltage": 12.043,
+		schema.MetricUptime: 3600, schema.MetricBootTime: float64(week.Unix() - 3600), schema.MetricMemory: 16 << 30,
+		schema.MetricFilesystem: 512 << 30, schema.MetricBatteryCharge: 0.72, schema.MetricBatteryCycles: 212,
+		schema.MetricBatteryDesign: 50, schema.MetricBatteryFull: 43.21, schema.MetricBatteryVoltage: 12.043,
 	}
 	for name, want := range checks {
 		if g := got[name]; g == nil || g.val != want {
 			t.Errorf("%s = %+v, want %v", name, g, want)
 		}
 	}
-	bat := got["kretslopp.battery.full_energy"].attrs
-	for k, v := range map[string]string{"hw.id": "BAT0", "hw.vendor": "Celxpert", "hw.model": "5B10W51867", "hw.battery.chemistry": "Li-poly",
-		"hw.serial_number": "2419", "kretslopp.battery.manufacture_date": "2021-02-01"} {
+	bat := got[schema.MetricBatteryFull].attrs
+	for k, v := range map[string]string{schema.AttrBatteryID: "BAT0", schema.AttrBatteryVendor: "Celxpert", schema.AttrBatteryModel: "5B10W51867", schema.AttrBatteryChemistry: "Li-poly",
+		schema.AttrBatterySerial: "2419", schema.AttrBatteryManufactureDate: "2021-02-01"} {
 		if bat[k] != v {
 			t.Errorf("battery attribute %s = %q, want %q", k, bat[k], v)
 		}
 	}
-	if got["hw.battery.charge"].attrs["hw.battery.state"] != "discharging" || got["system.filesystem.limit"].attrs["system.filesystem.mountpoint"] != "/" {
-		t.Errorf("point attributes: %+v %+v", got["hw.battery.charge"].attrs, got["system.filesystem.limit"].attrs)
+	if got[schema.MetricBatteryCharge].attrs[schema.AttrBatteryState] != "discharging" || got[schema.MetricFilesystem].attrs[schema.AttrMountpoint] != "/" {
+		t.Errorf("point attributes: %+v %+v", got[schema.MetricBatteryCharge].attrs, got[schema.MetricFilesystem].attrs)
 	}
-	if got["kretslopp.battery.design_energy"].unit != "Wh" || got["system.uptime"].unit != "s" {
+	if got[schema.MetricBatteryDesign].unit != "Wh" || got[schema.MetricUptime].unit != "s" {
 		t.Error("units")
 	}
 }
@@ -269,7 +235,7 @@ func TestUnknownCycleCountIsAbsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range req.ResourceMetrics[0].ScopeMetrics[0].Metrics {
-		if m.Name == "kretslopp.battery.cycle_count" {
+		if m.Name == schema.MetricBatteryCycles {
 			t.Fatal("unknown cycle count must not be sent as a value")
 		}
 	}
@@ -309,7 +275,7 @@ func TestFailuresKeepTheBatch(t *testing.T) {
 
 func hostOf(req *colmetrics.ExportMetricsServiceRequest) string {
 	for _, kv := range req.ResourceMetrics[0].Resource.Attributes {
-		if kv.Key == "host.name" {
+		if kv.Key == schema.AttrHostName {
 			return kv.Value.GetStringValue()
 		}
 	}

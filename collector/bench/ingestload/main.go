@@ -31,8 +31,8 @@ import (
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/ingest"
-	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
 	"github.com/kretslopp/kretslopp/internal/influxserver"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 )
 
 func main() {
@@ -62,11 +62,11 @@ func run() error {
 
 	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Hour)
 	reportAt := func(i int) ([]byte, []influx.Point) {
-		d := ingesttest.Laptop(i % *devices)
+		d := agentsim.Laptop(i % *devices)
 		d.UptimeS = float64(i)
 		ts := start.Add(time.Duration(i/(*devices)) * time.Second).Add(time.Duration(i%1000) * time.Microsecond)
-		req := ingesttest.Request(d.ResourceMetrics(ts))
-		return ingesttest.Protobuf(req, true), ingest.Map(req, time.Now()).Points
+		req := agentsim.Request(d.ResourceMetrics(ts))
+		return agentsim.Protobuf(req, true), ingest.Map(req, time.Now()).Points
 	}
 
 	fmt.Printf("preparing %d reports for %d devices…\n", *reports, *devices)

@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 
+	"github.com/kretslopp/kretslopp/collector/internal/auth"
 	"github.com/kretslopp/kretslopp/collector/internal/config"
 	"github.com/kretslopp/kretslopp/collector/internal/devices"
-	"github.com/kretslopp/kretslopp/collector/internal/ingest"
 	"github.com/kretslopp/kretslopp/collector/internal/server"
 )
 
@@ -14,7 +14,7 @@ import (
 // (never agent tokens; no file refuses every request). See docs/api.md.
 func init() {
 	serveRoutes = append(serveRoutes, func(env *cliEnv, cfg config.Config, srv *server.Server) error {
-		tokens, err := ingest.NewTokens(cfg.ReadTokensFile, env.Logger.With("tokens", "read"))
+		tokens, err := auth.Load(cfg.ReadTokensFile, "read tokens", env.Logger)
 		if err != nil {
 			return fmt.Errorf("read tokens: %w", err)
 		}

@@ -7,41 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
 
-func TestMain(m *testing.M) { os.Exit(influxtest.Main(m)) }
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
-)
-
-// collectorBinary builds the real binary once per test run.
-func collectorBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "kretslopp-collector-test")
-		if binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "kretslopp-collector")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = err
-			binPath = string(out)
-		}
-	})
-	if binErr != nil {
-		t.Fatalf("go build: %v\n%s", binErr, binPath)
-	}
-	return binPath
-}
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
 type cliResult struct {
 	stdout, stderr string
@@ -50,10 +22,10 @@ type cliResult struct {
 
 func runCLI(t *testing.T, db *influxtest.DB, args ...string) cliResult {
 	t.Helper()
-	cmd := exec.Command(collectorBinary(t), args...)
+	cmd := exec.Command(testkit.Binary(t, testkit.Collector), args...)
 	cmd.Env = append(os.Environ(), "KRETSLOPP_CONFIG=", "KRETSLOPP_LOG_LEVEL=warn")
 	if db != nil {
-		cmd.Env = append(cmd.Env, "KRETSLOPP_INFLUX_URL="+db.URL, "KRETSLOPP_INFLUX_BUCKET="+db.Bucket, "KRETSLOPP_INFLUX_TOKEN="+db.Token, "KRETSLOPP_INFLUX_ORG="+db.Org)
+		cmd.Env = append(cmd.Env, db.Env()...)
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

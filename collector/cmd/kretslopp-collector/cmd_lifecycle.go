@@ -23,11 +23,16 @@ func init() {
 // runLifecycleJob keeps the Lifecycle dashboard's derived measurements
 // fresh from inside serve: once at start, then every lifecycle_interval.
 // Several collectors may run it; the points it writes overwrite each other.
+// Each run's outcome is on /metrics (task "lifecycle").
 func runLifecycleJob(ctx context.Context, env *cliEnv, cfg config.Config, srv *server.Server) error {
 	ticker := time.NewTicker(cfg.LifecycleInterval)
 	defer ticker.Stop()
 	for {
 		n, err := lifecycle.Update(ctx, srv.Influx(), srv.Influx(), lifecycle.DefaultPlannedLife, time.Now())
+		if ctx.Err() != nil {
+			return nil
+		}
+		srv.Background.Observe(ctx, "lifecycle", time.Now(), err)
 		if err != nil {
 			env.Logger.Warn("lifecycle update failed; next try at the next interval", "err", err)
 		} else {

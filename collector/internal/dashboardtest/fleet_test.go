@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kretslopp/kretslopp/internal/schema"
+
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 
@@ -137,14 +139,14 @@ func (f fleetDevice) report(ts, now time.Time, i int) *metricpb.ResourceMetrics 
 	}
 	rm := d.ResourceMetrics(ts)
 	rm.Resource.Attributes = append(rm.Resource.Attributes,
-		str("kretslopp.firmware.date", f.firmware),
-		str("os.description", f.osDesc))
+		str(schema.AttrFirmwareDate, f.firmware),
+		str(schema.AttrOSDescription, f.osDesc))
 	dropped := int64(0)
 	if i == f.dropAt {
 		dropped = 3
 	}
 	rm.ScopeMetrics[0].Metrics = append(rm.ScopeMetrics[0].Metrics,
-		intGauge("kretslopp.agent.spool.dropped", "{batch}", ts, dropped))
+		intGauge(schema.MetricSpoolDropped, "{batch}", ts, dropped))
 	return rm
 }
 

@@ -7,20 +7,16 @@ import (
 	"net/http"
 	"strings"
 	"time"
-)
 
-// TokenChecker says whether a bearer token may read (ingest.Tokens does).
-type TokenChecker interface {
-	Valid(token string) bool
-	Reload() error
-}
+	"github.com/kretslopp/kretslopp/collector/internal/auth"
+)
 
 // API serves the read API: GET /api/v1/devices/{id} (one device's story,
 // by device ID, hostname or serial) and GET /api/v1/devices?flag=… (the
 // list), behind read tokens. docs/api.md documents the JSON.
 type API struct {
 	Q      Querier
-	Tokens TokenChecker
+	Tokens *auth.Tokens
 	Log    *slog.Logger
 	Now    func() time.Time
 }
@@ -55,12 +51,7 @@ type apiError struct {
 
 func (a *API) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := a.Tokens.Reload(); err != nil {
-			a.Log.Warn("read tokens file could not be reloaded; the previous tokens stay", "err", err)
-		}
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || !a.Tokens.Valid(strings.TrimSpace(token)) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="kretslopp-read"`)
+		if _, ok := a.Tokens.Check(w, r, "kretslopp-read"); !ok {
 			writeJSON(w, http.StatusUnauthorized, apiError{"a valid read token is required (Authorization: Bearer …)"})
 			return
 		}

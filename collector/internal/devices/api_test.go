@@ -4,23 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kretslopp/kretslopp/collector/internal/config"
 	"github.com/kretslopp/kretslopp/collector/internal/devices"
 	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
-	"github.com/kretslopp/kretslopp/collector/internal/ingest"
-	"github.com/kretslopp/kretslopp/collector/internal/server"
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
 
-const readToken = "read-token-helpdesk-0123456789"
+const readToken = testkit.ReadToken
 
 func get(t *testing.T, url, token string) (int, []byte) {
 	t.Helper()
@@ -42,23 +37,12 @@ func get(t *testing.T, url, token string) (int, []byte) {
 
 func TestReadAPI(t *testing.T) {
 	db := influxtest.NewDatabase(t)
-	tokensFile := filepath.Join(t.TempDir(), "read-tokens")
-	if err := os.WriteFile(tokensFile, []byte("# helpdesk\n"+readToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := time.Now().UTC()
-	c := devicestest.StartCollector(t, db, func(cfg config.Config, srv *server.Server) {
-		tokens, err := ingest.NewTokens(tokensFile, logger)
-		if err != nil {
-			t.Fatal(err)
-		}
-		(&devices.API{Q: srv.Influx(), Tokens: tokens, Log: logger, Now: func() time.Time { return now }}).Register(srv)
-	})
+	c := testkit.StartCollector(t, db.DB, testkit.CollectorOptions{ReadTokens: []string{readToken}})
 	devicestest.Fill(t, c.URL, now)
 	api := c.URL + "/api/v1/devices"
 
-	for name, tok := range map[string]string{"no token": "", "wrong token": "read-token-wrong-0123456789", "agent token": devicestest.AgentToken} {
+	for name, tok := range map[string]string{"no token": "", "wrong token": "read-token-wrong-0123456789", "agent token": testkit.AgentToken} {
 		for _, u := range []string{api, api + "/device-000001"} {
 			if code, body := get(t, u, tok); code != http.StatusUnauthorized {
 				t.Errorf("%s on %s: %d %s, want 401", name, u, code, body)

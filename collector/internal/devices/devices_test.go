@@ -12,9 +12,10 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/devices"
 	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
 
-func TestMain(m *testing.M) { os.Exit(influxtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
 func near(t *testing.T, name string, got *float64, want, tol float64) {
 	t.Helper()
@@ -29,7 +30,7 @@ func near(t *testing.T, name string, got *float64, want, tol float64) {
 
 func TestStoryListAndFleetFromRealPipeline(t *testing.T) {
 	db := influxtest.NewDatabase(t)
-	c := devicestest.StartCollector(t, db, nil)
+	c := testkit.StartCollector(t, db.DB, testkit.CollectorOptions{})
 	now := time.Now().UTC()
 	devicestest.Fill(t, c.URL, now)
 	q := db.Client(t)

@@ -1,14 +1,12 @@
 // Package e2e holds end-to-end tests that run the real kretslopp-agent
-// binary against the real collector and a real InfluxDB.
+// and kretslopp-collector binaries against a real InfluxDB.
 package e2e
 
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -22,30 +20,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kretslopp/kretslopp/internal/schema"
+	"github.com/kretslopp/kretslopp/internal/testkit"
+
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/kretslopp/kretslopp/collector/internal/config"
-	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
-	"github.com/kretslopp/kretslopp/collector/internal/server"
 	"github.com/kretslopp/kretslopp/internal/influxserver"
 )
 
-func TestMain(m *testing.M) { os.Exit(influxtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
-const token = "e2e-agent-token-0123456789"
-
-// buildAgent compiles the real agent binary for this test run.
-func buildAgent(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kretslopp-agent")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/kretslopp/kretslopp/agent/cmd/kretslopp-agent")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build agent: %v\n%s", err, out)
-	}
-	return bin
-}
+const token = testkit.AgentToken
 
 // recordingProxy forwards to the collector and notes, in arrival order,
 // the report timestamp of every request the collector acknowledged.
@@ -75,7 +61,7 @@ func (p *recordingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, rm := range req.GetResourceMetrics() {
 		for _, sm := range rm.GetScopeMetrics() {
 			for _, m := range sm.GetMetrics() {
-				if m.GetName() == "system.uptime" {
+				if m.GetName() == schema.MetricUptime {
 					p.mu.Lock()
 					p.acked = append(p.acked, int64(m.GetGauge().GetDataPoints()[0].GetTimeUnixNano()))
 					p.mu.Unlock()
@@ -97,13 +83,9 @@ func (s *statusWriter) WriteHeader(code int) { s.status = code; s.ResponseWriter
 // collector: every sample must arrive, oldest first, with the time it was
 // taken, exactly once.
 func TestAgentSurvivesCollectorOutage(t *testing.T) {
-	agentBin := buildAgent(t)
-	db := influxtest.NewDatabase(t)
+	agentBin := testkit.Binary(t, testkit.Agent)
+	db := testkit.NewDatabase(t)
 	dir := t.TempDir()
-	tokens := filepath.Join(dir, "tokens")
-	if err := os.WriteFile(tokens, []byte(token+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	emptyConfig := filepath.Join(dir, "agent.yaml")
 	if err := os.WriteFile(emptyConfig, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -137,22 +119,8 @@ func TestAgentSurvivesCollectorOutage(t *testing.T) {
 	time.Sleep(5 * time.Second)
 	collectorStart := time.Now()
 
-	cfg := config.Defaults()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.AgentTokensFile = tokens
-	cfg.Influx = db.Config()
-	srv, err := server.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { done <- srv.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
-	target, _ := url.Parse("http://" + srv.Addr())
+	collector := testkit.StartCollector(t, db, testkit.CollectorOptions{})
+	target, _ := url.Parse(collector.URL)
 	rec := &recordingProxy{proxy: httputil.NewSingleHostReverseProxy(target)}
 	front := &http.Server{Addr: "127.0.0.1:" + strconv.Itoa(port), Handler: rec}
 	go func() { _ = front.ListenAndServe() }()

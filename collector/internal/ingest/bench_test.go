@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 )
 
 // BenchmarkReportPath measures the collector's CPU per agent report:
@@ -13,7 +13,7 @@ import (
 // but the HTTP server and InfluxDB.
 func BenchmarkReportPath(b *testing.B) {
 	ts := time.Now().Add(-time.Hour)
-	body := ingesttest.Protobuf(ingesttest.Request(ingesttest.Laptop(1).ResourceMetrics(ts)), true)
+	body := agentsim.Protobuf(agentsim.Request(agentsim.Laptop(1).ResourceMetrics(ts)), true)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {

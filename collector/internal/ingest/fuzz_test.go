@@ -7,7 +7,8 @@ import (
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
+	"github.com/kretslopp/kretslopp/internal/schema"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 )
 
 // FuzzDecodeAndMap feeds arbitrary bodies through the path an agent's
@@ -15,8 +16,8 @@ import (
 // one InfluxDB can store.
 func FuzzDecodeAndMap(f *testing.F) {
 	ts := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
-	report := ingesttest.Request(ingesttest.Laptop(1).ResourceMetrics(ts))
-	pb := ingesttest.Protobuf(report, false)
+	report := agentsim.Request(agentsim.Laptop(1).ResourceMetrics(ts))
+	pb := agentsim.Protobuf(report, false)
 	js, _ := protojson.Marshal(report)
 	f.Add(pb, false)
 	f.Add(js, true)
@@ -36,12 +37,23 @@ func FuzzDecodeAndMap(f *testing.F) {
 			return
 		}
 		mapped := Map(req, ts)
-		if mapped.Rejected < 0 || mapped.Accepted < 0 {
-			t.Fatalf("negative counts %+v", mapped)
+		// Every data point is accounted for exactly once.
+		total := 0
+		for _, rm := range req.GetResourceMetrics() {
+			total += countPoints(rm)
+		}
+		if got := mapped.Accepted + mapped.Rejected + mapped.Ignored; got != total {
+			t.Fatalf("%d data points, but %d accepted + %d rejected + %d ignored", total, mapped.Accepted, mapped.Rejected, mapped.Ignored)
+		}
+		if mapped.Accepted == 0 && len(mapped.Points) > 0 {
+			t.Fatalf("%d points written from no accepted data point", len(mapped.Points))
 		}
 		for _, p := range mapped.Points {
 			if p.Tags["device_id"] == "" {
 				t.Fatalf("point without device_id: %+v", p)
+			}
+			if err := schema.Check(p.Measurement, p.Tags, p.Fields); err != nil {
+				t.Fatal(err)
 			}
 		}
 		// What the handler would send must be valid line protocol.

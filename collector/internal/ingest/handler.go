@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/kretslopp/kretslopp/collector/internal/auth"
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 )
 
@@ -84,7 +85,7 @@ func (m *Metrics) ObserveWrite(lines int, d time.Duration, err error) {
 
 // Handler serves POST /v1/metrics.
 type Handler struct {
-	Tokens       *Tokens
+	Tokens       *auth.Tokens
 	RateLimit    *RateLimiter
 	Batcher      *Batcher
 	Metrics      *Metrics
@@ -116,9 +117,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, enc *Encoding) (
 		w.Header().Set("Allow", http.MethodPost)
 		return h.fail(w, *enc, http.StatusMethodNotAllowed, "use POST"), 0
 	}
-	token := bearer(r.Header.Get("Authorization"))
-	if !h.Tokens.Valid(token) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="kretslopp"`)
+	token, ok := h.Tokens.Check(w, r, "kretslopp")
+	if !ok {
 		msg := "invalid bearer token"
 		if token == "" {
 			msg = "missing bearer token (Authorization: Bearer …)"

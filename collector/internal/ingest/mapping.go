@@ -3,7 +3,7 @@ package ingest
 import (
 	"fmt"
 	"math"
-	"regexp"
+	"strings"
 	"time"
 
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
@@ -11,28 +11,27 @@ import (
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
-)
-
-// Measurements written by ingest; docs/schema.md documents them.
-const (
-	MeasurementDevice       = "device"
-	MeasurementBattery      = "battery"
-	MeasurementDeviceDaily  = "device_daily"
-	MeasurementBatteryDaily = "battery_daily"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // maxFuture bounds how far ahead of the collector's clock a timestamp may
 // be; a laptop with a wrong clock must not write into next year.
 const maxFuture = time.Hour
 
-// labelPrefix marks configuration labels (site, department, …) that
-// become tags.
-const labelPrefix = "kretslopp.label."
+// The mapping tables of internal/schema, by OTLP name.
+var (
+	metricSpecs       = byName(schema.Metrics, func(m schema.Metric) string { return m.Name })
+	resourceSpecs     = byName(schema.ResourceAttributes, func(a schema.Attribute) string { return a.Name })
+	batteryAttrFields = byName(schema.BatteryAttributes, func(a schema.Attribute) string { return a.Name })
+)
 
-var labelKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
-
-// reservedTags cannot be overridden by a label.
-var reservedTags = map[string]bool{"device_id": true, "os": true, "manufacturer": true, "model": true, "battery": true}
+func byName[T any](list []T, name func(T) string) map[string]T {
+	out := make(map[string]T, len(list))
+	for _, v := range list {
+		out[name(v)] = v
+	}
+	return out
+}
 
 // Mapped is the result of mapping one export request.
 type Mapped struct {
@@ -53,53 +52,6 @@ func (m *Mapped) reject(n int, format string, args ...any) {
 	}
 }
 
-// deviceFields maps OTLP metric names to device fields.
-var deviceFields = map[string]struct {
-	field   string
-	integer bool
-}{
-	"system.uptime":                 {"uptime_s", false},
-	"kretslopp.system.boot_time":    {"boot_time", true},
-	"system.memory.limit":           {"memory_bytes", true},
-	"system.filesystem.limit":       {"disk_bytes", true},
-	"kretslopp.agent.spool.dropped": {"spool_dropped", true},
-}
-
-// batteryFields maps OTLP metric names to battery fields; scale converts
-// the unit (a 0–1 charge ratio to percent).
-var batteryFields = map[string]struct {
-	field   string
-	integer bool
-	scale   float64
-}{
-	"hw.battery.charge":               {"charge_pct", false, 100},
-	"kretslopp.battery.cycle_count":   {"cycle_count", true, 1},
-	"kretslopp.battery.design_energy": {"design_wh", false, 1},
-	"kretslopp.battery.full_energy":   {"full_wh", false, 1},
-	"kretslopp.battery.voltage":       {"voltage_v", false, 1},
-}
-
-// Resource attributes stored as device string fields.
-var deviceStringFields = map[string]string{
-	"host.name":                 "hostname",
-	"host.arch":                 "arch",
-	"os.version":                "os_version",
-	"os.description":            "os_description",
-	"kretslopp.hardware.serial": "serial",
-	"kretslopp.firmware.date":   "firmware_date",
-	"service.version":           "agent_version",
-}
-
-// Battery data point attributes stored as battery string fields.
-var batteryStringFields = map[string]string{
-	"hw.vendor":                          "vendor",
-	"hw.model":                           "battery_model",
-	"hw.battery.chemistry":               "chemistry",
-	"hw.serial_number":                   "battery_serial",
-	"kretslopp.battery.manufacture_date": "manufacture_date",
-	"hw.battery.state":                   "state",
-}
-
 type batteryKey struct {
 	id string
 	ts int64
@@ -118,46 +70,41 @@ func Map(req *colmetricpb.ExportMetricsServiceRequest, now time.Time) Mapped {
 
 func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
 	attrs := rm.GetResource().GetAttributes()
-	deviceID := stringAttr(attrs, "host.id")
+	deviceID := stringAttr(attrs, schema.AttrHostID)
 	if deviceID == "" {
 		n := countPoints(rm)
 		out.reject(n, "resource without host.id: %d data points refused", n)
 		return
 	}
-	tags := map[string]string{
-		"device_id":    deviceID,
-		"os":           stringAttr(attrs, "os.type"),
-		"manufacturer": stringAttr(attrs, "device.manufacturer"),
-		"model":        stringAttr(attrs, "device.model.name"),
+	tags := map[string]string{}
+	for _, a := range schema.ResourceAttributes {
+		if a.Tag != "" && !strings.HasPrefix(a.Name, schema.LabelPrefix) {
+			tags[a.Tag] = stringAttr(attrs, a.Name)
+		}
 	}
 	static := map[string]any{}
 	for _, kv := range attrs {
 		key := kv.GetKey()
-		if key == "kretslopp.firmware.date" {
-			// Also as a number, so that InfluxQL can compute age bands.
-			if t, err := time.Parse("2006-01-02", kv.GetValue().GetStringValue()); err == nil {
-				static["firmware_time"] = t.Unix()
+		if spec, ok := resourceSpecs[key]; ok && spec.Field != "" {
+			if spec.Type == schema.Integer {
+				if v, ok := intValue(kv.GetValue()); ok {
+					static[spec.Field] = v
+				}
+			} else if v := kv.GetValue().GetStringValue(); v != "" {
+				static[spec.Field] = v
 			}
-		}
-		if field, ok := deviceStringFields[key]; ok {
-			if v := kv.GetValue().GetStringValue(); v != "" {
-				static[field] = v
-			}
-			continue
-		}
-		if key == "kretslopp.os.install_time" {
-			if v, ok := intValue(kv.GetValue()); ok {
-				static["os_install_time"] = v
+			if key == schema.AttrFirmwareDate {
+				// Also as a number, so that InfluxQL can compute age bands.
+				if t, err := time.Parse("2006-01-02", kv.GetValue().GetStringValue()); err == nil {
+					static["firmware_time"] = t.Unix()
+				}
 			}
 			continue
 		}
-		if len(key) > len(labelPrefix) && key[:len(labelPrefix)] == labelPrefix {
-			name := key[len(labelPrefix):]
-			value := kv.GetValue().GetStringValue()
-			switch {
-			case !labelKey.MatchString(name) || reservedTags[name]:
-				out.reject(0, "label %q ignored: labels are lower-case [a-z0-9_] and not a reserved tag", name)
-			case value != "":
+		if name, ok := strings.CutPrefix(key, schema.LabelPrefix); ok && name != "" {
+			if err := schema.ValidLabelKey(name); err != nil {
+				out.reject(0, "%v: label ignored", err)
+			} else if value := kv.GetValue().GetStringValue(); value != "" {
 				tags[name] = value
 			}
 		}
@@ -174,9 +121,8 @@ func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
 				out.Ignored += countMetricPoints(m)
 				continue
 			}
-			devSpec, isDevice := deviceFields[m.GetName()]
-			batSpec, isBattery := batteryFields[m.GetName()]
-			if !isDevice && !isBattery {
+			spec, known := metricSpecs[m.GetName()]
+			if !known {
 				out.Ignored += len(points)
 				continue
 			}
@@ -194,28 +140,26 @@ func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
 					out.reject(1, "%s: value is not a finite number", m.GetName())
 					continue
 				}
-				if isDevice {
-					if m.GetName() == "system.filesystem.limit" {
-						if mp := stringAttr(dp.GetAttributes(), "system.filesystem.mountpoint"); mp != "" && mp != "/" && mp != `C:\` && mp != "C:" {
-							out.Ignored++
-							continue
-						}
+				if spec.Measurement == schema.Device {
+					if m.GetName() == schema.MetricFilesystem && !schema.RootFilesystem(stringAttr(dp.GetAttributes(), schema.AttrMountpoint)) {
+						out.Ignored++
+						continue
 					}
 					fields := devices[ts]
 					if fields == nil {
 						fields = map[string]any{}
 						devices[ts] = fields
 					}
-					fields[devSpec.field] = typed(value, devSpec.integer)
+					fields[spec.Field] = typed(value*spec.Scale, spec.Type == schema.Integer)
 					out.Accepted++
 					continue
 				}
-				batteryID := stringAttr(dp.GetAttributes(), "hw.id")
+				batteryID := stringAttr(dp.GetAttributes(), schema.AttrBatteryID)
 				if batteryID == "" {
 					out.reject(1, "%s: data point without hw.id", m.GetName())
 					continue
 				}
-				if m.GetName() == "kretslopp.battery.cycle_count" && value <= 0 {
+				if m.GetName() == schema.MetricBatteryCycles && value <= 0 {
 					// 0 means the firmware does not count: unknown, not new.
 					out.Ignored++
 					continue
@@ -226,17 +170,17 @@ func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
 					fields = map[string]any{}
 					batteries[key] = fields
 				}
-				fields[batSpec.field] = typed(value*batSpec.scale, batSpec.integer)
+				fields[spec.Field] = typed(value*spec.Scale, spec.Type == schema.Integer)
 				if batteryTags[batteryID] == nil {
 					batteryTags[batteryID] = map[string]any{}
 				}
 				for _, kv := range dp.GetAttributes() {
-					if field, ok := batteryStringFields[kv.GetKey()]; ok {
+					if a, ok := batteryAttrFields[kv.GetKey()]; ok && a.Field != "" {
 						if v := kv.GetValue().GetStringValue(); v != "" {
-							if field == "state" {
-								fields[field] = v
+							if a.Name == schema.AttrBatteryState {
+								fields[a.Field] = v // per reading, not per battery
 							} else {
-								batteryTags[batteryID][field] = v
+								batteryTags[batteryID][a.Field] = v
 							}
 						}
 					}
@@ -264,8 +208,8 @@ func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
 		}
 		t := time.Unix(0, ts).UTC()
 		out.Points = append(out.Points,
-			influx.Point{Measurement: MeasurementDevice, Tags: tags, Fields: fields, Time: t},
-			influx.Point{Measurement: MeasurementDeviceDaily, Tags: tags, Fields: withLastSeen(fields, t), Time: day(t)},
+			influx.Point{Measurement: schema.Device, Tags: tags, Fields: fields, Time: t},
+			influx.Point{Measurement: schema.DeviceDaily, Tags: tags, Fields: withLastSeen(fields, t), Time: day(t)},
 		)
 	}
 	for key, fields := range batteries {
@@ -282,8 +226,8 @@ func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
 		btags := map[string]string{"device_id": deviceID, "battery": key.id, "manufacturer": tags["manufacturer"], "model": tags["model"]}
 		t := time.Unix(0, key.ts).UTC()
 		out.Points = append(out.Points,
-			influx.Point{Measurement: MeasurementBattery, Tags: btags, Fields: fields, Time: t},
-			influx.Point{Measurement: MeasurementBatteryDaily, Tags: btags, Fields: withLastSeen(fields, t), Time: day(t)},
+			influx.Point{Measurement: schema.Battery, Tags: btags, Fields: fields, Time: t},
+			influx.Point{Measurement: schema.BatteryDaily, Tags: btags, Fields: withLastSeen(fields, t), Time: day(t)},
 		)
 	}
 }

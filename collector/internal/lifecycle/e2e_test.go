@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -14,42 +12,27 @@ import (
 
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 
-	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
-	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 	"github.com/kretslopp/kretslopp/collector/internal/report"
+	"github.com/kretslopp/kretslopp/internal/testkit"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 )
 
-func TestMain(m *testing.M) { os.Exit(influxtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
 // e2eNow is the clock of the end-to-end tests.
 var e2eNow = time.Date(2024, 6, 15, 15, 0, 0, 0, time.UTC)
 
 func post(t *testing.T, url string, rms ...*metricpb.ResourceMetrics) {
 	t.Helper()
-	body := ingesttest.Protobuf(ingesttest.Request(rms...), false)
-	req, err := http.NewRequest(http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("Authorization", "Bearer "+devicestest.AgentToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("collector answered %d: %s", resp.StatusCode, b)
-	}
+	agentsim.Post(t, url, testkit.AgentToken, agentsim.Request(rms...), false)
 }
 
 // agentDays posts one report a day (12:00 UTC) from fromAgo to toAgo days
 // before e2eNow; edit adjusts the device for the day.
-func agentDays(t *testing.T, url string, d ingesttest.Device, fromAgo, toAgo int, edit func(d *ingesttest.Device, ago int)) {
+func agentDays(t *testing.T, url string, d agentsim.Device, fromAgo, toAgo int, edit func(d *agentsim.Device, ago int)) {
 	t.Helper()
 	var rms []*metricpb.ResourceMetrics
 	noon := time.Date(e2eNow.Year(), e2eNow.Month(), e2eNow.Day(), 12, 0, 0, 0, time.UTC)
@@ -78,20 +61,20 @@ func agentDays(t *testing.T, url string, d ingesttest.Device, fromAgo, toAgo int
 //   - HW-X: reports for 10 days and is not in the inventory.
 func fillLifecycle(t *testing.T, url string) {
 	t.Helper()
-	lap := func(id, serial, model, dept string, install time.Time) ingesttest.Device {
-		d := ingesttest.Laptop(1)
+	lap := func(id, serial, model, dept string, install time.Time) agentsim.Device {
+		d := agentsim.Laptop(1)
 		d.ID, d.Serial, d.Model, d.Department, d.OSInstallTime = id, serial, model, dept, install.Unix()
 		return d
 	}
 	a1 := lap("device-A1", "HW-A", "ThinkPad L13 Yoga Gen 2", "skola", e2eNow.AddDate(0, 0, -100).Add(-5*time.Hour))
-	a1.Batteries = []ingesttest.Battery{{ID: "BAT0", Serial: "BAT-A1", CycleCount: 900, DesignWh: 46, FullWh: 30, Charge: 0.5, State: "discharging"}}
+	a1.Batteries = []agentsim.Battery{{ID: "BAT0", Serial: "BAT-A1", CycleCount: 900, DesignWh: 46, FullWh: 30, Charge: 0.5, State: "discharging"}}
 	agentDays(t, url, a1, 100, 60, nil)
 	a2 := lap("device-A2", "HW-A", "ThinkPad L13 Yoga Gen 2", "skola", e2eNow.AddDate(0, 0, -50).Add(-5*time.Hour))
-	a2.Batteries = []ingesttest.Battery{{ID: "BAT0", Serial: "BAT-A2", CycleCount: 20, DesignWh: 46, FullWh: 41.4, Charge: 0.8, State: "charging"}}
+	a2.Batteries = []agentsim.Battery{{ID: "BAT0", Serial: "BAT-A2", CycleCount: 20, DesignWh: 46, FullWh: 41.4, Charge: 0.8, State: "charging"}}
 	agentDays(t, url, a2, 50, 1, nil)
 	b1 := lap("device-B1", "HW-B", "OptiPlex 7090", "kontor", e2eNow.AddDate(-2, 0, 0))
 	b1.Batteries = nil
-	agentDays(t, url, b1, 30, 1, func(d *ingesttest.Device, ago int) {
+	agentDays(t, url, b1, 30, 1, func(d *agentsim.Device, ago int) {
 		if ago <= 15 {
 			d.Department = "skola"
 		}
@@ -123,7 +106,7 @@ func importInventory(t *testing.T, c *influx.Client, name string, now func() tim
 
 func TestSameSerialTwoAgentsIsOneDeviceInSecondRound(t *testing.T) {
 	db := influxtest.NewDatabase(t)
-	c := devicestest.StartCollector(t, db, nil)
+	c := testkit.StartCollector(t, db.DB, testkit.CollectorOptions{})
 	fillLifecycle(t, c.URL)
 	ctx := context.Background()
 	hw, noSerial, err := lifecycle.Derive(ctx, db.Client(t), e2eNow, nil)
@@ -161,7 +144,7 @@ func TestSameSerialTwoAgentsIsOneDeviceInSecondRound(t *testing.T) {
 
 func TestReportLongevityFromInventoryAndReports(t *testing.T) {
 	db := influxtest.NewDatabase(t)
-	c := devicestest.StartCollector(t, db, nil)
+	c := testkit.StartCollector(t, db.DB, testkit.CollectorOptions{})
 	fillLifecycle(t, c.URL)
 	client := db.Client(t)
 	importInventory(t, client, "testdata/inventory.csv", decodeNow)

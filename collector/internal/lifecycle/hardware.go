@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // Querier runs InfluxQL; *influx.Client is one.
@@ -318,7 +319,7 @@ func changed(serialA, serialB string, designA, designB float64, haveDesign bool)
 
 // LoadInventory reads the inventory measurement back: one item per serial.
 func LoadInventory(ctx context.Context, q Querier) ([]Item, error) {
-	series, err := q.Query(ctx, fmt.Sprintf(`SELECT * FROM %q WHERE time = '%s' GROUP BY "serial"`, MeasurementInventory, InventoryEpoch.Format(time.RFC3339)))
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT * FROM %q WHERE time = '%s' GROUP BY "serial"`, schema.Inventory, InventoryEpoch.Format(time.RFC3339)))
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle: inventory: %w", err)
 	}

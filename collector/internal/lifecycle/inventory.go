@@ -25,19 +25,12 @@ import (
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // RowError is one rejected row of an inventory file: file, line, column.
 // It is the meetings import's error type, so both imports read the same.
 type RowError = meetings.RowError
-
-// Measurements written by this package.
-const (
-	MeasurementInventory         = "inventory"
-	MeasurementInventoryStatus   = "inventory_status"
-	MeasurementHardware          = "hardware"
-	MeasurementProcurementYearly = "procurement_yearly"
-)
 
 // InventoryEpoch is the time of every inventory point: one point per serial
 // that a re-import overwrites, whatever changed in the row.
@@ -530,9 +523,9 @@ func Points(items []Item) []influx.Point {
 			f["status_date"] = it.StatusDate.Format(time.DateOnly)
 			f["status_time"] = it.StatusDate.Unix()
 		}
-		out = append(out, influx.Point{Measurement: MeasurementInventory, Tags: map[string]string{"serial": it.Serial}, Fields: f, Time: InventoryEpoch})
+		out = append(out, influx.Point{Measurement: schema.Inventory, Tags: map[string]string{"serial": it.Serial}, Fields: f, Time: InventoryEpoch})
 		for _, h := range it.History {
-			out = append(out, influx.Point{Measurement: MeasurementInventoryStatus, Tags: map[string]string{"serial": it.Serial},
+			out = append(out, influx.Point{Measurement: schema.InventoryStatus, Tags: map[string]string{"serial": it.Serial},
 				Fields: map[string]any{"status": string(h.Status)}, Time: h.Date})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 var decodeNow = func() time.Time { return time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC) }
@@ -54,7 +55,7 @@ func TestDecodeInventory(t *testing.T) {
 	pts := lifecycle.Points(res.Items)
 	inv := 0
 	for _, p := range pts {
-		if p.Measurement == lifecycle.MeasurementInventory {
+		if p.Measurement == schema.Inventory {
 			inv++
 			if !p.Time.Equal(lifecycle.InventoryEpoch) || p.Tags["serial"] == "" || len(p.Tags) != 1 {
 				t.Errorf("inventory point %v", p)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/stats"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // Longevity is the longevity section of the yearly report (JSON
@@ -326,7 +327,7 @@ func HardwarePoints(hw []*Hardware, plannedLife float64, now time.Time) []influx
 			}
 		}
 		f["reuse_candidate"] = b2i(candidate)
-		out = append(out, influx.Point{Measurement: MeasurementHardware, Tags: map[string]string{"serial": h.Serial, "class": h.Class()}, Fields: f, Time: day})
+		out = append(out, influx.Point{Measurement: schema.Hardware, Tags: map[string]string{"serial": h.Serial, "class": h.Class()}, Fields: f, Time: day})
 	}
 	l := Compute(hw, 0, 0, 2000, now.Year(), plannedLife, day, now)
 	for _, c := range l.Certifications {
@@ -336,7 +337,7 @@ func HardwarePoints(hw []*Hardware, plannedLife float64, now time.Time) []influx
 				f[k] = *p
 			}
 		}
-		out = append(out, influx.Point{Measurement: MeasurementProcurementYearly, Fields: f, Time: time.Date(c.Year, 1, 1, 0, 0, 0, 0, time.UTC)})
+		out = append(out, influx.Point{Measurement: schema.ProcurementYearly, Fields: f, Time: time.Date(c.Year, 1, 1, 0, 0, 0, 0, time.UTC)})
 	}
 	return out
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // Format names one kind of CSV export. The string values are the names
@@ -59,13 +61,6 @@ func ParseFormat(s string) (Format, error) {
 	}
 	return "", fmt.Errorf("unknown format %q (one of: %s)", s, strings.Join(names, ", "))
 }
-
-// Measurement names written by this package.
-const (
-	MeasurementMeetings     = "meetings"
-	MeasurementMeetingTypes = "teams_meeting_types"
-	MeasurementClients      = "teams_clients"
-)
 
 // Record is one point to write: one measurement, tag set and UTC day,
 // aggregated and free of any per-user or per-meeting identifier.
@@ -294,7 +289,7 @@ var reportMeta = []string{"Report Refresh Date", "Report Date", "Report Period"}
 
 var dailySpecs = map[Format]dailySpec{
 	FormatTeamsActivityCounts: {
-		measurement: MeasurementMeetings, platform: "teams",
+		measurement: schema.Meetings, platform: "teams",
 		dateCols: []string{"Report Date"},
 		cols: []colSpec{
 			{names: []string{"Meetings", "Meeting Count"}, field: "meetings", required: true},
@@ -312,13 +307,13 @@ var dailySpecs = map[Format]dailySpec{
 		},
 	},
 	FormatTeamsDeviceUsage: {
-		measurement: MeasurementClients,
+		measurement: schema.TeamsClients,
 		dateCols:    []string{"Report Date"},
 		extraCounts: true,
 		ignore:      reportMeta,
 	},
 	FormatSkypeOrganizer: {
-		measurement: MeasurementMeetings, platform: "skype",
+		measurement: schema.Meetings, platform: "skype",
 		dateCols: []string{"Report Date"},
 		cols: []colSpec{
 			{names: []string{"Audio/Video"}, field: "conf_audio_video", required: true},
@@ -334,7 +329,7 @@ var dailySpecs = map[Format]dailySpec{
 		},
 	},
 	FormatSkypeParticipant: {
-		measurement: MeasurementMeetings, platform: "skype",
+		measurement: schema.Meetings, platform: "skype",
 		dateCols: []string{"Report Date"},
 		cols: []colSpec{
 			{names: []string{"Audio/Video"}, field: "part_audio_video", required: true},
@@ -346,7 +341,7 @@ var dailySpecs = map[Format]dailySpec{
 		derive: func(f map[string]any) { f["meetings_attended"] = f["part_audio_video"] },
 	},
 	FormatSkypePeerToPeer: {
-		measurement: MeasurementMeetings, platform: "skype",
+		measurement: schema.Meetings, platform: "skype",
 		dateCols: []string{"Report Date"},
 		cols: []colSpec{
 			{names: []string{"Audio"}, field: "p2p_audio", required: true},
@@ -358,7 +353,7 @@ var dailySpecs = map[Format]dailySpec{
 		derive: func(f map[string]any) { f["calls"] = f["p2p_audio"].(int64) + f["p2p_video"].(int64) },
 	},
 	FormatZoomDaily: {
-		measurement: MeasurementMeetings, platform: "zoom",
+		measurement: schema.Meetings, platform: "zoom",
 		dateCols: []string{"Date"}, usDates: true,
 		cols: []colSpec{
 			{names: []string{"Meetings"}, field: "meetings", required: true},
@@ -368,7 +363,7 @@ var dailySpecs = map[Format]dailySpec{
 		},
 	},
 	FormatMeetingsDaily: {
-		measurement: MeasurementMeetings, platformCol: true,
+		measurement: schema.Meetings, platformCol: true,
 		dateCols: []string{"date", "day"},
 		cols: []colSpec{
 			{names: []string{"meetings"}, field: "meetings", required: true},
@@ -743,7 +738,7 @@ func (d *userDetailDecoder) finish() []Record {
 			tags["report_period"] = strconv.FormatInt(k.period, 10)
 		}
 		day := time.Unix(k.day, 0).UTC()
-		out = append(out, Record{Measurement: MeasurementMeetingTypes, Tags: tags, Day: day, Fields: f, Refreshed: a.refreshed, Line: a.firstLine})
+		out = append(out, Record{Measurement: schema.TeamsMeetingTypes, Tags: tags, Day: day, Fields: f, Refreshed: a.refreshed, Line: a.firstLine})
 	}
 	return out
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // FuzzDecode feeds arbitrary bytes to every reader. The seed corpus (every
@@ -52,7 +54,7 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("day %v is not 00:00 UTC", r.Day)
 			}
 			switch r.Measurement {
-			case MeasurementMeetings, MeasurementClients, MeasurementMeetingTypes:
+			case schema.Meetings, schema.TeamsClients, schema.TeamsMeetingTypes:
 			default:
 				t.Fatalf("measurement %q", r.Measurement)
 			}

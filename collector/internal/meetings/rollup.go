@@ -9,12 +9,7 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
-)
-
-// Rollup measurements, recomputed from "meetings" after every import or pull.
-const (
-	MeasurementMonthly = "meetings_monthly"
-	MeasurementYearly  = "meetings_yearly"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // Querier runs InfluxQL (influx.Client does).
@@ -43,7 +38,7 @@ func QueryDaily(ctx context.Context, q Querier, fromYear, toYear int) ([]Daily, 
 		start := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
 		end := start.AddDate(1, 0, 0)
 		iql := fmt.Sprintf(`SELECT "meetings" FROM %q WHERE time >= '%s' AND time < '%s' GROUP BY "platform"`,
-			MeasurementMeetings, start.Format(time.RFC3339), end.Format(time.RFC3339))
+			schema.Meetings, start.Format(time.RFC3339), end.Format(time.RFC3339))
 		series, err := q.Query(ctx, iql)
 		if err != nil {
 			return nil, fmt.Errorf("read daily meetings of %d: %w", y, err)
@@ -215,13 +210,13 @@ func RollupPoints(totals []Total) []influx.Point {
 	out := make([]influx.Point, 0, len(totals))
 	for _, t := range totals {
 		p := influx.Point{
-			Measurement: MeasurementYearly,
+			Measurement: schema.MeetingsYearly,
 			Tags:        map[string]string{"platform": t.Platform},
 			Fields:      map[string]any{"meetings": t.Meetings, "days": int64(t.Days)},
 			Time:        time.Date(t.Year, 1, 1, 0, 0, 0, 0, time.UTC),
 		}
 		if t.Month > 0 {
-			p.Measurement = MeasurementMonthly
+			p.Measurement = schema.MeetingsMonthly
 			p.Time = time.Date(t.Year, time.Month(t.Month), 1, 0, 0, 0, 0, time.UTC)
 		}
 		if t.GrowthPct != nil {
@@ -261,7 +256,7 @@ func UpdateRollups(ctx context.Context, qw interface {
 // in recs (ok=false when there are none).
 func Years(recs []Record) (from, to int, ok bool) {
 	for _, r := range recs {
-		if r.Measurement != MeasurementMeetings {
+		if r.Measurement != schema.Meetings {
 			continue
 		}
 		y := r.Day.Year()

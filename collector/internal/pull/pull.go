@@ -19,6 +19,7 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/callrecords"
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // Source is Microsoft Graph as the pull sees it.
@@ -57,12 +58,12 @@ type Report struct {
 
 // Reports are the usage reports pulled, in order.
 var Reports = []Report{
-	{Name: "getTeamsUserActivityCounts", Format: meetings.FormatTeamsActivityCounts, Measurement: "meetings", Where: `"platform" = 'teams'`, Field: "meetings"},
-	{Name: "getTeamsUserActivityUserDetail", Format: meetings.FormatTeamsUserDetail, Measurement: "teams_meeting_types", Where: `"report_period" = '1'`, Field: "users", ByDate: true},
-	{Name: "getTeamsDeviceUsageUserCounts", Format: meetings.FormatTeamsDeviceUsage, Measurement: "teams_clients", Field: "windows", NoSource: true},
-	{Name: "getSkypeForBusinessOrganizerActivityCounts", Format: meetings.FormatSkypeOrganizer, Measurement: "meetings", Where: `"platform" = 'skype'`, Field: "conf_audio_video"},
-	{Name: "getSkypeForBusinessParticipantActivityCounts", Format: meetings.FormatSkypeParticipant, Measurement: "meetings", Where: `"platform" = 'skype'`, Field: "part_audio_video"},
-	{Name: "getSkypeForBusinessPeerToPeerActivityCounts", Format: meetings.FormatSkypePeerToPeer, Measurement: "meetings", Where: `"platform" = 'skype'`, Field: "p2p_audio"},
+	{Name: "getTeamsUserActivityCounts", Format: meetings.FormatTeamsActivityCounts, Measurement: schema.Meetings, Where: `"platform" = 'teams'`, Field: "meetings"},
+	{Name: "getTeamsUserActivityUserDetail", Format: meetings.FormatTeamsUserDetail, Measurement: schema.TeamsMeetingTypes, Where: `"report_period" = '1'`, Field: "users", ByDate: true},
+	{Name: "getTeamsDeviceUsageUserCounts", Format: meetings.FormatTeamsDeviceUsage, Measurement: schema.TeamsClients, Field: "windows", NoSource: true},
+	{Name: "getSkypeForBusinessOrganizerActivityCounts", Format: meetings.FormatSkypeOrganizer, Measurement: schema.Meetings, Where: `"platform" = 'skype'`, Field: "conf_audio_video"},
+	{Name: "getSkypeForBusinessParticipantActivityCounts", Format: meetings.FormatSkypeParticipant, Measurement: schema.Meetings, Where: `"platform" = 'skype'`, Field: "part_audio_video"},
+	{Name: "getSkypeForBusinessPeerToPeerActivityCounts", Format: meetings.FormatSkypePeerToPeer, Measurement: schema.Meetings, Where: `"platform" = 'skype'`, Field: "p2p_audio"},
 }
 
 // CallRecordsName names the call-record step in the summary.

@@ -10,6 +10,7 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/devices"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // Yearly is the yearly sustainability report: the meetings report (its
@@ -76,8 +77,8 @@ func BuildYearly(ctx context.Context, q devices.Querier, from, to int, opts Opti
 	end := time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC)
 	y.Method = append(y.Method, meetingSpans(days, from, to)...)
 	for _, s := range []struct{ source, m, field string }{
-		{"devices", "device_daily", "last_seen"},
-		{"batteries", "battery_daily", "last_seen"},
+		{"devices", schema.DeviceDaily, "last_seen"},
+		{"batteries", schema.BatteryDaily, "last_seen"},
 	} {
 		sp, err := devices.Span(ctx, q, s.source, s.m, s.field, start, end)
 		if err != nil {
@@ -98,7 +99,7 @@ func meetingSpans(days []meetings.Daily, from, to int) []devices.SourceSpan {
 		}
 		sp := by[d.Platform]
 		if sp == nil {
-			sp = &devices.SourceSpan{Source: "meetings:" + d.Platform, Measurement: meetings.MeasurementMeetings}
+			sp = &devices.SourceSpan{Source: "meetings:" + d.Platform, Measurement: schema.Meetings}
 			by[d.Platform] = sp
 		}
 		sp.Days++
@@ -123,7 +124,7 @@ func queryMinutes(ctx context.Context, q devices.Querier, from, to int) ([]Minut
 	for y := from; y <= to; y++ {
 		start := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
 		series, err := q.Query(ctx, fmt.Sprintf(`SELECT sum("audio_s") AS "audio_s", sum("video_s") AS "video_s", sum("screenshare_s") AS "screenshare_s", sum("minutes") AS "minutes" FROM %q WHERE time >= '%s' AND time < '%s' GROUP BY "platform"`,
-			meetings.MeasurementMeetings, start.Format(time.RFC3339), start.AddDate(1, 0, 0).Format(time.RFC3339)))
+			schema.Meetings, start.Format(time.RFC3339), start.AddDate(1, 0, 0).Format(time.RFC3339)))
 		if err != nil {
 			return nil, fmt.Errorf("report: minutes of %d: %w", y, err)
 		}

@@ -16,9 +16,10 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
 	"github.com/kretslopp/kretslopp/collector/internal/report"
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
 
-func TestMain(m *testing.M) { os.Exit(influxtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
 // reportNow is the clock of the report tests: the fleet is written
 // through the collector in the weeks before it.
@@ -93,7 +94,7 @@ func fixture(t *testing.T) *report.Yearly {
 	t.Helper()
 	db := influxtest.NewDatabase(t)
 	importSeed(t, db)
-	c := devicestest.StartCollector(t, db, nil)
+	c := testkit.StartCollector(t, db.DB, testkit.CollectorOptions{})
 	devicestest.Fill(t, c.URL, reportNow)
 	importInventory(t, db)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -11,7 +11,8 @@ import (
 
 	"github.com/kretslopp/kretslopp/collector/internal/config"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
-	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
+	"github.com/kretslopp/kretslopp/internal/testkit"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 )
 
 // TestInfluxDBKilledUnderLoad kills InfluxDB while agents post reports and
@@ -24,7 +25,7 @@ func TestInfluxDBKilledUnderLoad(t *testing.T) {
 	}
 	srv := influxtest.NewServer(t)
 	db := influxtest.CreateDatabase(t, srv)
-	url := startCollector(t, db.Config(), func(c *config.Config) {
+	url := startCollector(t, db, testkit.CollectorOptions{}, func(c *config.Config) {
 		c.Ingest.WriteTimeout = 2 * time.Second
 		c.Ingest.RetryAfter = time.Second
 	})
@@ -48,11 +49,11 @@ func TestInfluxDBKilledUnderLoad(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d := ingesttest.Laptop(a)
+			d := agentsim.Laptop(a)
 			for seq := 0; ctx.Err() == nil; seq++ {
 				ts := base.Add(time.Duration(seq) * time.Millisecond)
 				d.UptimeS = float64(seq)
-				body := ingesttest.Protobuf(ingesttest.Request(d.ResourceMetrics(ts)), true)
+				body := agentsim.Protobuf(agentsim.Request(d.ResourceMetrics(ts)), true)
 				req, _ := http.NewRequest(http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
 				for k, v := range protoHeaders(true) {
 					req.Header.Set(k, v)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kretslopp/kretslopp/internal/schema"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/metric"
@@ -47,24 +49,24 @@ func TestOpenTelemetrySDKExporterLands(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	res := resource.NewSchemaless(
-		attribute.String("host.id", "otel-sdk-1"),
-		attribute.String("host.name", "sdk-host"),
-		attribute.String("os.type", "linux"),
-		attribute.String("device.manufacturer", "LENOVO"),
-		attribute.String("device.model.name", "ThinkPad X13"),
+		attribute.String(schema.AttrHostID, "otel-sdk-1"),
+		attribute.String(schema.AttrHostName, "sdk-host"),
+		attribute.String(schema.AttrOSType, "linux"),
+		attribute.String(schema.AttrDeviceManufacturer, "LENOVO"),
+		attribute.String(schema.AttrDeviceModel, "ThinkPad X13"),
 	)
 	mp := sdkProvider(t, h.url, agentToken, res)
 	meter := mp.Meter("otel-sdk-test")
-	uptime, err := meter.Float64Gauge("system.uptime", metric.WithUnit("s"))
+	uptime, err := meter.Float64Gauge(schema.MetricUptime, metric.WithUnit("s"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	charge, err := meter.Float64Gauge("hw.battery.charge", metric.WithUnit("1"))
+	charge, err := meter.Float64Gauge(schema.MetricBatteryCharge, metric.WithUnit("1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	uptime.Record(ctx, 4242)
-	charge.Record(ctx, 0.5, metric.WithAttributes(attribute.String("hw.id", "BAT0")))
+	charge.Record(ctx, 0.5, metric.WithAttributes(attribute.String(schema.AttrBatteryID, "BAT0")))
 	if err := mp.ForceFlush(ctx); err != nil {
 		t.Fatalf("the SDK exporter's request failed: %v", err)
 	}
@@ -79,8 +81,8 @@ func TestOpenTelemetrySDKExporterLands(t *testing.T) {
 	}
 
 	// With a wrong token the exporter is told so (401), and nothing lands.
-	bad := sdkProvider(t, h.url, "not-a-token", resource.NewSchemaless(attribute.String("host.id", "otel-sdk-2")))
-	g, err := bad.Meter("otel-sdk-test").Float64Gauge("system.uptime", metric.WithUnit("s"))
+	bad := sdkProvider(t, h.url, "not-a-token", resource.NewSchemaless(attribute.String(schema.AttrHostID, "otel-sdk-2")))
+	g, err := bad.Meter("otel-sdk-test").Float64Gauge(schema.MetricUptime, metric.WithUnit("s"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,25 +21,24 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/kretslopp/kretslopp/collector/internal/auth"
 	"github.com/kretslopp/kretslopp/collector/internal/config"
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/ingest"
 )
-
-// tokenReloadInterval is how often the token files are checked for change.
-const tokenReloadInterval = 5 * time.Second
 
 // Server is a configured collector HTTP server.
 type Server struct {
 	cfg      config.Config
 	log      *slog.Logger
 	influx   *influx.Client
-	tokens   *ingest.Tokens
 	batcher  *ingest.Batcher
 	mux      *http.ServeMux
 	provider *sdkmetric.MeterProvider
 	// Meter is for other parts of the collector that report their health.
 	Meter metric.Meter
+	// Background records the runs of serve's background jobs.
+	Background *Background
 
 	listener net.Listener
 }
@@ -50,7 +49,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := ingest.NewTokens(cfg.AgentTokensFile, logger)
+	tokens, err := auth.Load(cfg.AgentTokensFile, "agent tokens", logger)
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +68,14 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	background, err := newBackground(meter)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	batcher := ingest.NewBatcher(client, cfg.Ingest.BatchLines, cfg.Ingest.WriteConcurrency, cfg.Ingest.BatchLinger, cfg.Ingest.WriteTimeout, logger, metrics.ObserveWrite)
 	s := &Server{
-		cfg: cfg, log: logger, influx: client, tokens: tokens, batcher: batcher,
-		mux: http.NewServeMux(), provider: provider, Meter: meter,
+		cfg: cfg, log: logger, influx: client, batcher: batcher,
+		mux: http.NewServeMux(), provider: provider, Meter: meter, Background: background,
 	}
 	s.mux.Handle(ingest.Path, &ingest.Handler{
 		Tokens:       tokens,
@@ -147,7 +150,6 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	go s.reloadTokens(ctx)
 	if s.cfg.DebugListen != "" {
 		go s.serveDebug(ctx)
 	}
@@ -182,21 +184,6 @@ func (s *Server) close() {
 	s.batcher.Close()
 	s.influx.Close()
 	_ = s.provider.Shutdown(context.Background())
-}
-
-func (s *Server) reloadTokens(ctx context.Context) {
-	t := time.NewTicker(tokenReloadInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.tokens.Reload(); err != nil {
-				s.log.Error("agent tokens file not reloaded; the previous tokens stay in force", "err", err)
-			}
-		}
-	}
 }
 
 // serveDebug serves pprof on its own listener, apart from the public mux.

@@ -28,67 +28,52 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/kretslopp/kretslopp/collector/internal/config"
-	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
-	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
+	"github.com/kretslopp/kretslopp/internal/testkit"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 )
 
-func TestMain(m *testing.M) { os.Exit(influxtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
-const agentToken = "agent-token-0123456789abcdef"
+const agentToken = testkit.AgentToken
 
 type harness struct {
 	url string
 	db  *influxtest.DB
 }
 
-// startCollector runs a real collector against db until the test ends.
-func startCollector(t *testing.T, influxCfg influx.Config, mutate ...func(*config.Config)) string {
+// startCollector runs this package's server in the test's process, so
+// that the race detector sees its goroutines, through the project's one
+// collector harness (token files, port, readiness, log on failure).
+// mutate adjusts the configuration the harness's environment gives.
+func startCollector(t *testing.T, db *influxtest.DB, opts testkit.CollectorOptions, mutate ...func(*config.Config)) string {
 	t.Helper()
-	dir := t.TempDir()
-	tokens := filepath.Join(dir, "tokens")
-	if err := os.WriteFile(tokens, []byte("# agents\n"+agentToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Defaults()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.AgentTokensFile = tokens
-	cfg.Influx = influxCfg
-	cfg.Ingest.MaxBodyBytes = 1 << 20
-	cfg.Ingest.TokenRate = 0 // the tests share one token; TestFloodingTokenGets429 sets a limit
-	cfg.Ingest.WriteTimeout = 3 * time.Second
-	for _, f := range mutate {
-		f(&cfg)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	srv, err := New(cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+	opts.Serve = func(ctx context.Context, getenv func(string) string, log io.Writer) error {
+		cfg, err := config.Load("", getenv)
+		if err != nil {
+			return err
 		}
-	})
-	return "http://" + srv.Addr()
+		cfg.Ingest.MaxBodyBytes = 1 << 20
+		cfg.Ingest.TokenRate = 0 // the tests share one token; TestFloodingTokenGets429 sets a limit
+		cfg.Ingest.WriteTimeout = 3 * time.Second
+		for _, f := range mutate {
+			f(&cfg)
+		}
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		srv, err := New(cfg, slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		if err != nil {
+			return err
+		}
+		return srv.Serve(ctx)
+	}
+	return testkit.StartCollector(t, db.DB, opts).URL
 }
 
 func newHarness(t *testing.T) harness {
 	db := influxtest.NewDatabase(t)
-	return harness{url: startCollector(t, db.Config()), db: db}
+	return harness{url: startCollector(t, db, testkit.CollectorOptions{}), db: db}
 }
 
 type response struct {
@@ -157,10 +142,10 @@ func count(t *testing.T, db *influxtest.DB, measurement string) int {
 func TestProtobufReportLandsInInfluxDB(t *testing.T) {
 	h := newHarness(t)
 	ts := time.Now().UTC().Truncate(time.Second).Add(-time.Minute)
-	d := ingesttest.Laptop(7)
+	d := agentsim.Laptop(7)
 	d.UptimeS = 86400.5
 	d.FirmwareDate = "2021-03-15"
-	resp := post(t, h.url, ingesttest.Protobuf(ingesttest.Request(d.ResourceMetrics(ts)), true), protoHeaders(true))
+	resp := post(t, h.url, agentsim.Protobuf(agentsim.Request(d.ResourceMetrics(ts)), true), protoHeaders(true))
 	if resp.status != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.status, resp.body)
 	}
@@ -217,9 +202,9 @@ func TestProtobufReportLandsInInfluxDB(t *testing.T) {
 func TestJSONReportLandsInInfluxDB(t *testing.T) {
 	h := newHarness(t)
 	ts := time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
-	d := ingesttest.Laptop(8)
-	d.Batteries = append(d.Batteries, ingesttest.Battery{ID: "BAT1", DesignWh: 24, FullWh: 12, Charge: 0.5, State: "charging"})
-	body, err := protojson.Marshal(ingesttest.Request(d.ResourceMetrics(ts)))
+	d := agentsim.Laptop(8)
+	d.Batteries = append(d.Batteries, agentsim.Battery{ID: "BAT1", DesignWh: 24, FullWh: 12, Charge: 0.5, State: "charging"})
+	body, err := protojson.Marshal(agentsim.Request(d.ResourceMetrics(ts)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,10 +230,10 @@ func TestJSONReportLandsInInfluxDB(t *testing.T) {
 func TestDailyPointIsOverwrittenNotAdded(t *testing.T) {
 	h := newHarness(t)
 	day := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
-	d := ingesttest.Laptop(9)
+	d := agentsim.Laptop(9)
 	for i, hour := range []int{8, 12, 16} {
 		d.UptimeS = float64(1000 * (i + 1))
-		resp := post(t, h.url, ingesttest.Protobuf(ingesttest.Request(d.ResourceMetrics(day.Add(time.Duration(hour)*time.Hour))), false), protoHeaders(false))
+		resp := post(t, h.url, agentsim.Protobuf(agentsim.Request(d.ResourceMetrics(day.Add(time.Duration(hour)*time.Hour))), false), protoHeaders(false))
 		if resp.status != http.StatusOK {
 			t.Fatalf("status %d: %s", resp.status, resp.body)
 		}
@@ -265,11 +250,11 @@ func TestDailyPointIsOverwrittenNotAdded(t *testing.T) {
 func TestPartialSuccessNamesRejectedPoints(t *testing.T) {
 	h := newHarness(t)
 	ts := time.Now().UTC().Add(-time.Minute)
-	good := ingesttest.Laptop(10).ResourceMetrics(ts)
-	anonymous := ingesttest.Laptop(11).ResourceMetrics(ts)
+	good := agentsim.Laptop(10).ResourceMetrics(ts)
+	anonymous := agentsim.Laptop(11).ResourceMetrics(ts)
 	anonymous.Resource.Attributes = anonymous.Resource.Attributes[1:] // no host.id
-	future := ingesttest.Laptop(12).ResourceMetrics(ts.Add(48 * time.Hour))
-	resp := post(t, h.url, ingesttest.Protobuf(ingesttest.Request(good, anonymous, future), false), protoHeaders(false))
+	future := agentsim.Laptop(12).ResourceMetrics(ts.Add(48 * time.Hour))
+	resp := post(t, h.url, agentsim.Protobuf(agentsim.Request(good, anonymous, future), false), protoHeaders(false))
 	if resp.status != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.status, resp.body)
 	}
@@ -295,8 +280,8 @@ func TestPartialSuccessNamesRejectedPoints(t *testing.T) {
 func TestRefusedRequestsWriteNothing(t *testing.T) {
 	h := newHarness(t)
 	ts := time.Now().UTC().Add(-time.Minute)
-	valid := ingesttest.Protobuf(ingesttest.Request(ingesttest.Laptop(1).ResourceMetrics(ts)), false)
-	bomb := ingesttest.Gzip(make([]byte, 64<<20)) // 64 MiB of zeros, ~64 KiB compressed
+	valid := agentsim.Protobuf(agentsim.Request(agentsim.Laptop(1).ResourceMetrics(ts)), false)
+	bomb := agentsim.Gzip(make([]byte, 64<<20)) // 64 MiB of zeros, ~64 KiB compressed
 	big := bytes.Repeat([]byte{0x0a}, 2<<20)
 	cases := []struct {
 		name    string
@@ -333,8 +318,8 @@ func TestRefusedRequestsWriteNothing(t *testing.T) {
 
 func TestNoTokensRefusesEverything(t *testing.T) {
 	db := influxtest.NewDatabase(t)
-	url := startCollector(t, db.Config(), func(c *config.Config) { c.AgentTokensFile = "" })
-	valid := ingesttest.Protobuf(ingesttest.Request(ingesttest.Laptop(1).ResourceMetrics(time.Now())), false)
+	url := startCollector(t, db, testkit.CollectorOptions{AgentTokens: []string{}})
+	valid := agentsim.Protobuf(agentsim.Request(agentsim.Laptop(1).ResourceMetrics(time.Now())), false)
 	for _, token := range []string{"", agentToken} {
 		resp := post(t, url, valid, map[string]string{"Content-Type": "application/x-protobuf", "Authorization": "Bearer " + token})
 		if resp.status != http.StatusUnauthorized {
@@ -346,7 +331,7 @@ func TestNoTokensRefusesEverything(t *testing.T) {
 func TestHealthReadinessAndMetrics(t *testing.T) {
 	srv := influxtest.NewServer(t)
 	db := influxtest.CreateDatabase(t, srv)
-	url := startCollector(t, db.Config())
+	url := startCollector(t, db, testkit.CollectorOptions{})
 	get := func(path string) (int, string) {
 		resp, err := http.Get(url + path)
 		if err != nil {
@@ -362,7 +347,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	if code, body := get("/readyz"); code != 200 {
 		t.Errorf("/readyz = %d %s with InfluxDB up", code, body)
 	}
-	post(t, url, ingesttest.Protobuf(ingesttest.Request(ingesttest.Laptop(1).ResourceMetrics(time.Now())), false), protoHeaders(false))
+	post(t, url, agentsim.Protobuf(agentsim.Request(agentsim.Laptop(1).ResourceMetrics(time.Now())), false), protoHeaders(false))
 	post(t, url, []byte("x"), map[string]string{"Content-Type": "application/x-protobuf"})
 	_, metrics := get("/metrics")
 	for _, want := range []string{`kretslopp_ingest_requests_total{`, `status="200"`, `status="401"`, "kretslopp_ingest_points_written_total", "kretslopp_influx_write_duration_seconds_bucket"} {
@@ -381,7 +366,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "influxdb unreachable") {
 		t.Errorf("/readyz = %d %q with InfluxDB down, want 503", code, body)
 	}
-	resp := post(t, url, ingesttest.Protobuf(ingesttest.Request(ingesttest.Laptop(2).ResourceMetrics(time.Now())), false), protoHeaders(false))
+	resp := post(t, url, agentsim.Protobuf(agentsim.Request(agentsim.Laptop(2).ResourceMetrics(time.Now())), false), protoHeaders(false))
 	if resp.status != 503 || resp.header.Get("Retry-After") == "" {
 		t.Errorf("report with InfluxDB down: status %d Retry-After %q, want 503 with Retry-After", resp.status, resp.header.Get("Retry-After"))
 	}
@@ -389,11 +374,11 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 
 func TestFloodingTokenGets429(t *testing.T) {
 	db := influxtest.NewDatabase(t)
-	url := startCollector(t, db.Config(), func(c *config.Config) {
+	url := startCollector(t, db, testkit.CollectorOptions{}, func(c *config.Config) {
 		c.Ingest.TokenRate = 1
 		c.Ingest.TokenBurst = 3
 	})
-	body := ingesttest.Protobuf(ingesttest.Request(ingesttest.Laptop(1).ResourceMetrics(time.Now().Add(-time.Minute))), false)
+	body := agentsim.Protobuf(agentsim.Request(agentsim.Laptop(1).ResourceMetrics(time.Now().Add(-time.Minute))), false)
 	statuses := map[int]int{}
 	var retryAfter string
 	for range 10 {
@@ -439,15 +424,13 @@ func TestServesTLSFromCertAndKeyFiles(t *testing.T) {
 	_ = os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
 
 	db := influxtest.NewDatabase(t)
-	url := startCollector(t, db.Config(), func(c *config.Config) {
-		c.TLS = config.TLSConfig{CertFile: certFile, KeyFile: keyFile}
-	})
-	httpsURL := strings.Replace(url, "http://", "https://", 1)
+	httpsURL := startCollector(t, db, testkit.CollectorOptions{Env: []string{"KRETSLOPP_TLS_CERT_FILE=" + certFile, "KRETSLOPP_TLS_KEY_FILE=" + keyFile}})
+	url := strings.Replace(httpsURL, "https://", "http://", 1)
 	pool := x509.NewCertPool()
 	cert, _ := x509.ParseCertificate(der)
 	pool.AddCert(cert)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	body := ingesttest.Protobuf(ingesttest.Request(ingesttest.Laptop(3).ResourceMetrics(time.Now().Add(-time.Minute))), false)
+	body := agentsim.Protobuf(agentsim.Request(agentsim.Laptop(3).ResourceMetrics(time.Now().Add(-time.Minute))), false)
 	req, _ := http.NewRequest(http.MethodPost, httpsURL+"/v1/metrics", bytes.NewReader(body))
 	for k, v := range protoHeaders(false) {
 		req.Header.Set(k, v)

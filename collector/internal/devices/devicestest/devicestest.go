@@ -1,70 +1,19 @@
-// Package devicestest fills a real InfluxDB through the real collector
-// server with a small fleet whose story is known: days of reports, reboots
-// and batteries wearing. Tests of devices, report and the read API use it.
+// Package devicestest is a small fleet whose story is known — days of
+// reports, reboots and batteries wearing — that tests of devices, report
+// and the read API post through a real collector (testkit.StartCollector).
 package devicestest
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/kretslopp/kretslopp/internal/schema"
+	"github.com/kretslopp/kretslopp/internal/testkit"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
+
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
-
-	"github.com/kretslopp/kretslopp/collector/internal/config"
-	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
-	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
-	"github.com/kretslopp/kretslopp/collector/internal/server"
 )
-
-// AgentToken is the agent token of the collector StartCollector runs.
-const AgentToken = "agent-token-0123456789abcdef"
-
-// Collector is a running collector.
-type Collector struct {
-	URL    string
-	Server *server.Server
-}
-
-// StartCollector runs a real collector against db until the test ends;
-// before lets the caller add routes before it listens.
-func StartCollector(t *testing.T, db *influxtest.DB, before func(cfg config.Config, srv *server.Server)) Collector {
-	t.Helper()
-	dir := t.TempDir()
-	tokens := filepath.Join(dir, "agent-tokens")
-	if err := os.WriteFile(tokens, []byte(AgentToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Defaults()
-	cfg.Listen = "127.0.0.1:0"
-	cfg.AgentTokensFile = tokens
-	cfg.Influx = db.Config()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := server.New(cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if before != nil {
-		before(cfg, srv)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return Collector{URL: "http://" + srv.Addr(), Server: srv}
-}
 
 // The fleet Fill writes, relative to now (all reports at 12:00 UTC of a
 // day, one a day, the last one on the day before now):
@@ -96,7 +45,7 @@ func LastReport(now time.Time) time.Time { return reportTime(now, Days-1) }
 func FirmwareRecent(now time.Time) string { return now.AddDate(-2, 0, 0).Format(time.DateOnly) }
 
 func withFirmware(rm *metricpb.ResourceMetrics, date string) *metricpb.ResourceMetrics {
-	rm.Resource.Attributes = append(rm.Resource.Attributes, &commonpb.KeyValue{Key: "kretslopp.firmware.date",
+	rm.Resource.Attributes = append(rm.Resource.Attributes, &commonpb.KeyValue{Key: schema.AttrFirmwareDate,
 		Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: date}}})
 	return rm
 }
@@ -111,7 +60,7 @@ func Fill(t *testing.T, url string, now time.Time) {
 		ts := reportTime(now, i)
 		var rms []*metricpb.ResourceMetrics
 
-		d1 := ingesttest.Laptop(1)
+		d1 := agentsim.Laptop(1)
 		var boot time.Time
 		for _, b := range boots1 {
 			if !b.After(ts) {
@@ -123,22 +72,22 @@ func Fill(t *testing.T, url string, now time.Time) {
 		d1.Batteries[0].DesignWh, d1.Batteries[0].FullWh, d1.Batteries[0].CycleCount = 50, 50*health/100, int64(300+i)
 		rms = append(rms, withFirmware(d1.ResourceMetrics(ts), "2016-03-01"))
 
-		d2 := ingesttest.Laptop(2)
+		d2 := agentsim.Laptop(2)
 		d2.BootTime, d2.UptimeS = boot2.Unix(), ts.Sub(boot2).Seconds()
-		d2.Batteries = []ingesttest.Battery{
+		d2.Batteries = []agentsim.Battery{
 			{ID: "BAT0", CycleCount: 1200, DesignWh: 40, FullWh: 30, Charge: 0.5, State: "charging"},
 			{ID: "BAT1", CycleCount: 10, DesignWh: 20, FullWh: 19, Charge: 0.9, State: "full"},
 		}
 		rms = append(rms, withFirmware(d2.ResourceMetrics(ts), FirmwareRecent(now)))
 
 		if ts.Before(now.AddDate(0, 0, -20)) {
-			d3 := ingesttest.Laptop(3)
+			d3 := agentsim.Laptop(3)
 			d3.Hostname = "kontor-lap-0003"
 			d3.Site = "stadshuset"
 			d3.Batteries = nil
 			d3.BootTime, d3.UptimeS = ts.Add(-2*time.Hour).Unix(), 7200
 			rms = append(rms, d3.ResourceMetrics(ts))
 		}
-		ingesttest.Post(t, url, AgentToken, ingesttest.Request(rms...), false)
+		agentsim.Post(t, url, testkit.AgentToken, agentsim.Request(rms...), false)
 	}
 }

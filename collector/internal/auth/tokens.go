@@ -1,4 +1,10 @@
-package ingest
+// Package auth checks the bearer tokens of the collector's HTTP API: the
+// agent tokens of ingest (KRETSLOPP_AGENT_TOKENS_FILE) and the read tokens
+// of the read API (KRETSLOPP_READ_TOKENS_FILE), each a file with one token
+// a line that is re-read when it changes, at most every ReloadInterval,
+// when a request comes. No file, a missing file or an empty one accepts
+// nothing: auth is never off.
+package auth
 
 import (
 	"bufio"
@@ -10,20 +16,27 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
+
+// ReloadInterval bounds how often a tokens file is checked for a change:
+// a removed line stops working within this time, without a restart.
+const ReloadInterval = 5 * time.Second
 
 // Tokens holds the accepted bearer tokens as SHA-256 digests, loaded from a
 // file with one token a line: the plain token, or "sha256:<hex>" so that
 // the file need not hold the secret itself. Blank lines and lines starting
-// with # are skipped. No file, a missing file or an empty one accepts
-// nothing: auth is never off.
+// with # are skipped.
 type Tokens struct {
-	path string
-	log  *slog.Logger
+	path, what string
+	log        *slog.Logger
+	interval   time.Duration
+	nextCheck  atomic.Int64 // unix ns after which a request checks the file
 
 	mu      sync.RWMutex
 	digests [][sha256.Size]byte
@@ -31,13 +44,15 @@ type Tokens struct {
 	size    int64
 }
 
-// NewTokens loads path; a missing file is not an error (it refuses all)
-// but is logged, a malformed line is an error naming the line.
-func NewTokens(path string, logger *slog.Logger) (*Tokens, error) {
-	t := &Tokens{path: path, log: logger}
+// Load reads the tokens file at path; what names it in messages ("agent
+// tokens", "read tokens"). A missing file is not an error (it refuses
+// all) but is logged; a malformed line is an error naming the line.
+func Load(path, what string, logger *slog.Logger) (*Tokens, error) {
+	t := &Tokens{path: path, what: what, log: logger, interval: ReloadInterval}
 	if err := t.Reload(); err != nil {
 		return nil, err
 	}
+	t.nextCheck.Store(time.Now().Add(t.interval).UnixNano())
 	return t, nil
 }
 
@@ -54,12 +69,12 @@ func (t *Tokens) Reload() error {
 		t.digests, t.modTime, t.size = nil, time.Time{}, 0
 		t.mu.Unlock()
 		if had {
-			t.log.Warn("agent tokens file is gone; every ingest request is refused", "path", t.path)
+			t.log.Warn(t.what+" file is gone; every request that needs one is refused", "path", t.path)
 		}
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("agent tokens file: %w", err)
+		return fmt.Errorf("%s file: %w", t.what, err)
 	}
 	t.mu.RLock()
 	unchanged := st.ModTime().Equal(t.modTime) && st.Size() == t.size
@@ -69,7 +84,7 @@ func (t *Tokens) Reload() error {
 	}
 	data, err := os.ReadFile(t.path)
 	if err != nil {
-		return fmt.Errorf("agent tokens file: %w", err)
+		return fmt.Errorf("%s file: %w", t.what, err)
 	}
 	digests, err := parseTokens(data, t.path)
 	if err != nil {
@@ -78,8 +93,21 @@ func (t *Tokens) Reload() error {
 	t.mu.Lock()
 	t.digests, t.modTime, t.size = digests, st.ModTime(), st.Size()
 	t.mu.Unlock()
-	t.log.Info("agent tokens loaded", "path", t.path, "tokens", len(digests))
+	t.log.Info(t.what+" loaded", "path", t.path, "tokens", len(digests))
 	return nil
+}
+
+// reloadIfDue re-reads the file when ReloadInterval has passed since the
+// last check; one request of many does it.
+func (t *Tokens) reloadIfDue() {
+	now := time.Now().UnixNano()
+	next := t.nextCheck.Load()
+	if now < next || !t.nextCheck.CompareAndSwap(next, now+int64(t.interval)) {
+		return
+	}
+	if err := t.Reload(); err != nil {
+		t.log.Error(t.what+" file not reloaded; the previous tokens stay in force", "err", err)
+	}
 }
 
 func parseTokens(data []byte, path string) ([][sha256.Size]byte, error) {
@@ -110,6 +138,7 @@ func parseTokens(data []byte, path string) ([][sha256.Size]byte, error) {
 // digests in constant time over every entry leaks neither which token
 // matched nor how much of it.
 func (t *Tokens) Valid(token string) bool {
+	t.reloadIfDue()
 	if token == "" {
 		return false
 	}
@@ -130,11 +159,24 @@ func (t *Tokens) Count() int {
 	return len(t.digests)
 }
 
-// bearer extracts the token of an "Authorization: Bearer …" header.
-func bearer(header string) string {
-	scheme, token, ok := strings.Cut(header, " ")
+// Bearer is the token of the request's "Authorization: Bearer …" header,
+// or "" when it has none (another scheme counts as none).
+func Bearer(r *http.Request) string {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return ""
 	}
 	return strings.TrimSpace(token)
+}
+
+// Check returns the request's bearer token and whether it is valid. When
+// it is not, Check has set WWW-Authenticate for realm, and the caller
+// answers 401 in its own format.
+func (t *Tokens) Check(w http.ResponseWriter, r *http.Request, realm string) (token string, ok bool) {
+	token = Bearer(r)
+	if t.Valid(token) {
+		return token, true
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
+	return token, false
 }

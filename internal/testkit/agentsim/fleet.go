@@ -1,4 +1,4 @@
-package ingesttest
+package agentsim
 
 import (
 	"fmt"

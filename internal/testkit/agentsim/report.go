@@ -1,6 +1,8 @@
-// Package ingesttest builds realistic agent reports as OTLP requests, for
-// the ingest tests and the load generator.
-package ingesttest
+// Package agentsim simulates Kretslopp agents: realistic device reports as
+// OTLP requests (the names of internal/schema), a municipal fleet's history,
+// and posting a report as an agent does. The collector's tests, the
+// dashboards' tests, `make demo` and the ingest load benchmark use it.
+package agentsim
 
 import (
 	"bytes"
@@ -13,6 +15,8 @@ import (
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // Device describes the simulated machine.
@@ -62,8 +66,8 @@ func str(k, v string) *commonpb.KeyValue {
 	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
 }
 
-func gauge(name, unit string, ts time.Time, v float64, attrs ...*commonpb.KeyValue) *metricpb.Metric {
-	return &metricpb.Metric{Name: name, Unit: unit, Data: &metricpb.Metric_Gauge{Gauge: &metricpb.Gauge{
+func gauge(name string, ts time.Time, v float64, attrs ...*commonpb.KeyValue) *metricpb.Metric {
+	return &metricpb.Metric{Name: name, Unit: schema.MetricUnit(name), Data: &metricpb.Metric_Gauge{Gauge: &metricpb.Gauge{
 		DataPoints: []*metricpb.NumberDataPoint{{
 			TimeUnixNano: uint64(ts.UnixNano()),
 			Attributes:   attrs,
@@ -72,8 +76,8 @@ func gauge(name, unit string, ts time.Time, v float64, attrs ...*commonpb.KeyVal
 	}}}
 }
 
-func intGauge(name, unit string, ts time.Time, v int64, attrs ...*commonpb.KeyValue) *metricpb.Metric {
-	m := gauge(name, unit, ts, 0, attrs...)
+func intGauge(name string, ts time.Time, v int64, attrs ...*commonpb.KeyValue) *metricpb.Metric {
+	m := gauge(name, ts, 0, attrs...)
 	m.GetGauge().DataPoints[0].Value = &metricpb.NumberDataPoint_AsInt{AsInt: v}
 	return m
 }
@@ -81,47 +85,47 @@ func intGauge(name, unit string, ts time.Time, v int64, attrs ...*commonpb.KeyVa
 // ResourceMetrics is one device's report at ts, as the agent sends it.
 func (d Device) ResourceMetrics(ts time.Time) *metricpb.ResourceMetrics {
 	metrics := []*metricpb.Metric{
-		gauge("system.uptime", "s", ts, d.UptimeS),
-		intGauge("kretslopp.system.boot_time", "s", ts, d.BootTime),
-		intGauge("system.memory.limit", "By", ts, 16<<30),
-		intGauge("system.filesystem.limit", "By", ts, 512<<30, str("system.filesystem.mountpoint", "/")),
+		gauge(schema.MetricUptime, ts, d.UptimeS),
+		intGauge(schema.MetricBootTime, ts, d.BootTime),
+		intGauge(schema.MetricMemory, ts, 16<<30),
+		intGauge(schema.MetricFilesystem, ts, 512<<30, str(schema.AttrMountpoint, "/")),
 	}
 	for _, b := range d.Batteries {
-		id := str("hw.id", b.ID)
-		chargeAttrs := []*commonpb.KeyValue{id, str("hw.battery.state", b.State), str("hw.vendor", "SMP")}
+		id := str(schema.AttrBatteryID, b.ID)
+		chargeAttrs := []*commonpb.KeyValue{id, str(schema.AttrBatteryState, b.State), str(schema.AttrBatteryVendor, "SMP")}
 		if b.Serial != "" {
-			chargeAttrs = append(chargeAttrs, str("hw.serial_number", b.Serial))
+			chargeAttrs = append(chargeAttrs, str(schema.AttrBatterySerial, b.Serial))
 		}
 		metrics = append(metrics,
-			gauge("hw.battery.charge", "1", ts, b.Charge, chargeAttrs...),
-			gauge("kretslopp.battery.design_energy", "Wh", ts, b.DesignWh, id),
-			gauge("kretslopp.battery.full_energy", "Wh", ts, b.FullWh, id),
+			gauge(schema.MetricBatteryCharge, ts, b.Charge, chargeAttrs...),
+			gauge(schema.MetricBatteryDesign, ts, b.DesignWh, id),
+			gauge(schema.MetricBatteryFull, ts, b.FullWh, id),
 		)
 		if b.CycleCount > 0 {
-			metrics = append(metrics, intGauge("kretslopp.battery.cycle_count", "{cycle}", ts, b.CycleCount, id))
+			metrics = append(metrics, intGauge(schema.MetricBatteryCycles, ts, b.CycleCount, id))
 		}
 	}
 	attrs := []*commonpb.KeyValue{
-		str("host.id", d.ID),
-		str("host.name", d.Hostname),
-		str("host.arch", "amd64"),
-		str("os.type", d.OS),
-		str("os.version", d.OSVersion),
-		str("device.manufacturer", d.Manufacturer),
-		str("device.model.name", d.Model),
-		str("kretslopp.hardware.serial", d.Serial),
-		str("service.name", "kretslopp-agent"),
-		str("service.version", "0.1.0"),
-		str("kretslopp.label.site", d.Site),
+		str(schema.AttrHostID, d.ID),
+		str(schema.AttrHostName, d.Hostname),
+		str(schema.AttrHostArch, "amd64"),
+		str(schema.AttrOSType, d.OS),
+		str(schema.AttrOSVersion, d.OSVersion),
+		str(schema.AttrDeviceManufacturer, d.Manufacturer),
+		str(schema.AttrDeviceModel, d.Model),
+		str(schema.AttrHardwareSerial, d.Serial),
+		str(schema.AttrServiceName, "kretslopp-agent"),
+		str(schema.AttrServiceVersion, "0.1.0"),
+		str(schema.LabelPrefix+"site", d.Site),
 	}
 	if d.FirmwareDate != "" {
-		attrs = append(attrs, str("kretslopp.firmware.date", d.FirmwareDate))
+		attrs = append(attrs, str(schema.AttrFirmwareDate, d.FirmwareDate))
 	}
 	if d.OSInstallTime != 0 {
-		attrs = append(attrs, &commonpb.KeyValue{Key: "kretslopp.os.install_time", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: d.OSInstallTime}}})
+		attrs = append(attrs, &commonpb.KeyValue{Key: schema.AttrOSInstallTime, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: d.OSInstallTime}}})
 	}
 	if d.Department != "" {
-		attrs = append(attrs, str("kretslopp.label.department", d.Department))
+		attrs = append(attrs, str(schema.LabelPrefix+"department", d.Department))
 	}
 	return &metricpb.ResourceMetrics{
 		Resource: &resourcepb.Resource{Attributes: attrs},
