@@ -14,16 +14,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/kretslopp/kretslopp/agent/internal/spool"
+	"github.com/kretslopp/kretslopp/internal/retry"
 )
 
 // MetricsPath is the OTLP/HTTP metrics path.
@@ -158,7 +157,8 @@ func (s *Sender) Send(ctx context.Context, gzBody []byte) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	se := &StatusError{Code: resp.StatusCode, RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	ra, _ := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	se := &StatusError{Code: resp.StatusCode, RetryAfter: ra}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/") || strings.Contains(resp.Header.Get("Content-Type"), "json") {
 		se.Body = strings.TrimSpace(string(body))
 		if len(se.Body) > 200 {
@@ -166,26 +166,6 @@ func (s *Sender) Send(ctx context.Context, gzBody []byte) error {
 		}
 	}
 	return se
-}
-
-// ParseRetryAfter reads delay-seconds or an HTTP date; 0 when absent.
-func ParseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return 0
-		}
-		return time.Duration(min(n, 24*3600)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return min(d, 24*time.Hour)
-		}
-	}
-	return 0
 }
 
 // gz is one compressor kept for the life of the process: a new one
@@ -263,35 +243,22 @@ func Deliver(ctx context.Context, s *Sender, q Queue, log *slog.Logger) (sent in
 	}
 }
 
-// Backoff computes exponential delays with full jitter between Min and Max,
-// stretched to honour a receiver's Retry-After.
-type Backoff struct {
-	Min, Max time.Duration
-	attempt  int
-}
+// Backoff spaces out delivery retries (retry.Backoff), stretched to the
+// collector's Retry-After up to an hour.
+type Backoff struct{ retry.Backoff }
 
 // NewBackoff caps retries at the report interval (at least 1 s, at most
 // 5 min), so that at small intervals a collector back after a short outage
 // is reached within a minute.
 func NewBackoff(interval time.Duration) *Backoff {
-	return &Backoff{Min: time.Second, Max: min(max(interval, time.Second), 5*time.Minute)}
+	return &Backoff{retry.Backoff{Base: time.Second, Max: min(max(interval, time.Second), 5*time.Minute), MaxRetryAfter: time.Hour}}
 }
 
 // Next returns the delay before the next try after err.
 func (b *Backoff) Next(err error) time.Duration {
-	b.attempt++
-	d := b.Min << min(b.attempt-1, 20)
-	if d > b.Max || d <= 0 {
-		d = b.Max
-	}
-	// Full jitter in [d/2, d].
-	d = d/2 + rand.N(d/2+1)
 	var se *StatusError
-	if errors.As(err, &se) && se.RetryAfter > d {
-		d = min(se.RetryAfter, time.Hour)
+	if errors.As(err, &se) {
+		return b.Backoff.Next(se.RetryAfter)
 	}
-	return d
+	return b.Backoff.Next(0)
 }
-
-// Reset starts over after a success.
-func (b *Backoff) Reset() { b.attempt = 0 }
