@@ -80,7 +80,7 @@ bench: influxdb build
 	./scripts/bench.sh
 
 demo: influxdb build
-	$(GO) run ./collector/internal/demo
+	$(GO) run ./collector/cmd/kretslopp-demo
 
 clean:
 	rm -rf bin dist demo-data

@@ -6,8 +6,8 @@
 //
 // `go run ./dashboards/cmd/gen` rewrites dashboards/json; a test fails when
 // the committed JSON differs from what this package generates, and the
-// panel test in collector/internal/dashboardtest runs every target against
-// a real InfluxDB filled by the real pipeline.
+// panel tests beside it run every target against a real InfluxDB filled
+// by the real pipeline.
 package dashboards
 
 import (

@@ -19,8 +19,12 @@ echo "### (as if InfluxDB had a host of its own; the baseline line still uses a 
 go run ./collector/bench/ingestload -reports 60000 -agents 512 -sink "$@"
 
 echo
+echo "### Go benchmarks: the ingest report path and the user-detail decoder, per operation"
+go test -run '^$' -bench . -benchmem ./collector/internal/ingest ./collector/internal/meetings
+
+echo
 echo "### meetings: Teams user-detail CSV, 50,000 users, parse + aggregate"
-go run ./collector/internal/meetings/bench -users 50000
+go run ./collector/bench/meetings -users 50000
 
 if [ -x agent/bench/run.sh ]; then
 	echo

@@ -39,7 +39,7 @@ func runCLI(t *testing.T, db *influxtest.DB, args ...string) cliResult {
 	return cliResult{out.String(), errb.String(), code}
 }
 
-const seed = "../../internal/meetings/testdata/seed"
+const seed = "../kretslopp-demo/seed"
 
 func seedFiles(t *testing.T, pattern string) []string {
 	t.Helper()

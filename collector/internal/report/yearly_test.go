@@ -30,7 +30,7 @@ var reportNow = time.Date(2021, 12, 20, 15, 0, 0, 0, time.UTC)
 func importSeed(t *testing.T, db *influxtest.DB) {
 	t.Helper()
 	ctx := context.Background()
-	dir := filepath.Join("..", "meetings", "testdata", "seed")
+	dir := filepath.Join("..", "..", "cmd", "kretslopp-demo", "seed") // the demo's saved exports
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)

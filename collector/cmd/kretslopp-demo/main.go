@@ -26,8 +26,8 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/graphsim"
-	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
 	"github.com/kretslopp/kretslopp/internal/influxserver"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 )
 
 const (
@@ -35,7 +35,7 @@ const (
 	database     = "kretslopp"
 	agentToken   = "demo-agent-token-change-me-0001"
 	readToken    = "demo-read-token-change-me-00001"
-	seedDir      = "collector/internal/meetings/testdata/seed"
+	seedDir      = "collector/cmd/kretslopp-demo/seed"
 	graphToday   = "2021-03-31"
 	fleetSize    = 120
 	fleetWeeks   = 104
@@ -291,8 +291,8 @@ func replayFleet(ctx context.Context, url string, from, to time.Time) (int, erro
 			}
 		}()
 	}
-	ingesttest.FleetHistory(2020, fleetSize, from, to, 7*24*time.Hour, func(d ingesttest.Device, ts time.Time) bool {
-		body := ingesttest.Protobuf(ingesttest.Request(d.ResourceMetrics(ts)), true)
+	agentsim.FleetHistory(2020, fleetSize, from, to, 7*24*time.Hour, func(d agentsim.Device, ts time.Time) bool {
+		body := agentsim.Protobuf(agentsim.Request(d.ResourceMetrics(ts)), true)
 		select {
 		case jobs <- job{body}:
 			return true

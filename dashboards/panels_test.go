@@ -1,4 +1,4 @@
-package dashboardtest
+package dashboards_test
 
 import (
 	"context"
@@ -8,16 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
-	"github.com/kretslopp/kretslopp/collector/internal/influx"
-	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
 
-func TestMain(m *testing.M) { os.Exit(influxtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
-// dashboardsDir is the committed JSON, read from disk: dashboards/ cannot
-// import collector/internal, so the test goes the other way round.
-const dashboardsDir = "../../../dashboards/json"
+// dashboardsDir is the committed JSON, as Grafana loads it.
+const dashboardsDir = "json"
 
 // maxDataPoints stands in for a panel's width in pixels, from which Grafana
 // derives $__interval.
@@ -74,15 +71,15 @@ func TestEveryPanelReturnsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := influxtest.NewDatabase(t)
+	db := testkit.NewDatabase(t)
 	start := time.Now().UTC().Truncate(time.Second)
-	url := devicestest.StartCollector(t, db, nil).URL
-	n := sendFleet(t, url, start)
+	c := testkit.StartCollector(t, db, testkit.CollectorOptions{})
+	n := sendFleet(t, c.URL, start)
 	t.Logf("%d device reports posted through the collector", n)
-	fillLifecycle(t, db, url, start)
-	importMeetings(t, db)
-	pullCallRecords(t, db)
-	client := db.Client(t)
+	fillLifecycle(t, c, start)
+	pullFromGraphSimulator(t, c)
+	importMeetings(t, c)
+	client := db
 
 	targets := 0
 	for _, d := range dashboards {
@@ -146,16 +143,16 @@ func TestEveryPanelReturnsData(t *testing.T) {
 	}
 }
 
-func query(c *influx.Client, q string) ([]influx.Series, error) {
+func query(db *testkit.DB, q string) ([]testkit.Series, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return c.Query(ctx, q)
+	return db.TryQuery(ctx, q)
 }
 
 // shape says what is wrong with a result for a panel target ("" if
 // nothing): a time series needs a series with a time column and a non-null
 // value; a table (and a stat) needs a row with a non-null value.
-func shape(format string, series []influx.Series) string {
+func shape(format string, series []testkit.Series) string {
 	if len(series) == 0 {
 		return "no data"
 	}
@@ -176,7 +173,7 @@ func shape(format string, series []influx.Series) string {
 
 // cell is the value of column in the row at time of the series whose
 // platform tag is platform.
-func cell(series []influx.Series, platform, time, column string) any {
+func cell(series []testkit.Series, platform, time, column string) any {
 	for _, s := range series {
 		if s.Tags["platform"] != platform {
 			continue
@@ -192,7 +189,7 @@ func cell(series []influx.Series, platform, time, column string) any {
 }
 
 // firstValue is the first non-null value after time in the first row.
-func firstValue(series []influx.Series) (float64, bool) {
+func firstValue(series []testkit.Series) (float64, bool) {
 	if len(series) == 0 || len(series[0].Values) == 0 {
 		return 0, false
 	}
@@ -207,7 +204,7 @@ func firstValue(series []influx.Series) (float64, bool) {
 // variableValues reads a variable query's result the way Grafana's
 // InfluxDB data source does: the second column of each row (the first one
 // after time), or the only column.
-func variableValues(series []influx.Series) []string {
+func variableValues(series []testkit.Series) []string {
 	var out []string
 	for _, s := range series {
 		for _, row := range s.Values {
@@ -228,7 +225,7 @@ func variableValues(series []influx.Series) []string {
 // resolveVariables runs each query variable of d in order (later ones may
 // use earlier ones), checks the chosen value is offered, and returns the
 // values formatted for the queries.
-func resolveVariables(t *testing.T, c *influx.Client, d Dashboard, now time.Time) map[string]string {
+func resolveVariables(t *testing.T, c *testkit.DB, d Dashboard, now time.Time) map[string]string {
 	t.Helper()
 	r, err := d.PanelRange(Panel{}, now)
 	if err != nil {
@@ -302,16 +299,16 @@ func TestDeviceFollowsHostname(t *testing.T) {
 	if !ok {
 		t.Fatal("no device variable")
 	}
-	db := influxtest.NewDatabase(t)
+	db := testkit.NewDatabase(t)
 	now := time.Now().UTC().Truncate(time.Second)
-	sendFleet(t, devicestest.StartCollector(t, db, nil).URL, now)
+	sendFleet(t, testkit.StartCollector(t, db, testkit.CollectorOptions{}).URL, now)
 	r, err := d.PanelRange(Panel{}, time.Now().UTC())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, host := range []string{richHost, "kontor-0004"} {
 		q := Expander{Range: r, Values: map[string]string{"hostname": EscapeRegex(host)}}.Expand(dev.QueryString())
-		series, err := query(db.Client(t), q)
+		series, err := query(db, q)
 		if err != nil {
 			t.Fatal(err)
 		}

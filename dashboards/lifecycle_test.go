@@ -1,18 +1,16 @@
-package dashboardtest
+package dashboards_test
 
 import (
-	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kretslopp/kretslopp/internal/testkit"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
-
-	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
-	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
-	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
-	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 )
 
 // Lifecycle figures (the Lifecycle dashboard; see fillLifecycle).
@@ -33,9 +31,10 @@ const (
 // the hardware of device 2 was installed before as device-000002-r1 (1,300
 // days ago), that of device 3 twice (device-000003-r1 1,000 days ago and
 // -r2 950 days ago, with a 44 Wh battery replaced by the 45 Wh one device 3
-// reports now) — imports an inventory (dates relative to now, through
-// the inventory reader) and refreshes the derived lifecycle measurements.
-func fillLifecycle(t *testing.T, db *influxtest.DB, url string, now time.Time) {
+// reports now) — and imports an inventory (dates relative to now) with
+// kretslopp-collector import, which refreshes the derived lifecycle
+// measurements.
+func fillLifecycle(t *testing.T, c *testkit.RunningCollector, now time.Time) {
 	t.Helper()
 	var rms []*metricpb.ResourceMetrics
 	for _, prev := range []struct {
@@ -49,7 +48,7 @@ func fillLifecycle(t *testing.T, db *influxtest.DB, url string, now time.Time) {
 		{3, "device-000003-r1", 1000, 44, true},
 		{3, "device-000003-r2", 950, 44, true},
 	} {
-		d := ingesttest.Laptop(prev.n)
+		d := agentsim.Laptop(prev.n)
 		d.ID = prev.id
 		for _, f := range fleet() {
 			if f.dev.Serial == d.Serial {
@@ -59,10 +58,10 @@ func fillLifecycle(t *testing.T, db *influxtest.DB, url string, now time.Time) {
 		ts := now.Add(-time.Duration(prev.agoDays) * day)
 		d.OSInstallTime = ts.Add(-day).Unix()
 		d.BootTime, d.UptimeS = ts.Add(-time.Hour).Unix(), 3600
-		d.Batteries = []ingesttest.Battery{{ID: "BAT0", CycleCount: 100, DesignWh: prev.designWh, FullWh: prev.designWh * 0.95, Charge: 0.5, State: "charging"}}
+		d.Batteries = []agentsim.Battery{{ID: "BAT0", CycleCount: 100, DesignWh: prev.designWh, FullWh: prev.designWh * 0.95, Charge: 0.5, State: "charging"}}
 		rms = append(rms, d.ResourceMetrics(ts))
 	}
-	ingesttest.Post(t, url, devicestest.AgentToken, ingesttest.Request(rms...), false)
+	agentsim.Post(t, c.URL, testkit.AgentToken, agentsim.Request(rms...), false)
 
 	d := func(years, months int) string { return now.AddDate(-years, -months, 0).Format(time.DateOnly) }
 	csv := strings.Join([]string{
@@ -76,19 +75,10 @@ func fillLifecycle(t *testing.T, db *influxtest.DB, url string, now time.Time) {
 		fmt.Sprintf("RET-0002,HP,EliteBook 840 G5,laptop,%s,9300,yes,7,silver,sold for reuse,%s", d(4, 0), d(0, 6)),
 		fmt.Sprintf("SPARE-0001,LENOVO,ThinkPad T14 Gen 2i,laptop,%s,10500,yes,9,gold,in storage,%s", d(1, 0), d(1, 0)),
 	}, "\n")
-	ctx := context.Background()
-	res, err := lifecycle.DecodeInventory(ctx, strings.NewReader(csv), lifecycle.InventoryOptions{File: "inventory.csv"})
-	if err != nil {
+	file := filepath.Join(t.TempDir(), "inventory.csv")
+	if err := os.WriteFile(file, []byte(csv+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := res.Err(); err != nil {
-		t.Fatal(err)
-	}
-	client := db.Client(t)
-	if err := client.Write(ctx, lifecycle.Points(res.Items)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := lifecycle.Update(ctx, client, client, lifecycle.DefaultPlannedLife, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	// The import writes the inventory and recomputes the lifecycle measurements.
+	c.Run(t, "import", "--format", "inventory", file)
 }

@@ -1,5 +1,5 @@
 // Command seedgen writes the demo seed under
-// collector/internal/meetings/testdata/seed: a municipality's saved exports
+// collector/cmd/kretslopp-demo/seed: a municipality's saved exports
 // for 2019-2021 — Teams user activity counts as the admin center saves them
 // (180-day windows, newest first, UTF-8 BOM, saved every four months so
 // that they overlap), and a meetings-daily file kept by hand for Skype for
@@ -7,7 +7,7 @@
 // The yearly totals are fixed: Teams 300 (2019) -> 39,150 (2020, +12,950 %)
 // -> 44,800 (2021); Skype 21,000 -> 9,500 -> 1,200 (retired 31 July 2021).
 //
-//	go run ./collector/internal/meetings/internal/seedgen [-out DIR]
+//	go run ./collector/cmd/kretslopp-demo/seedgen [-out DIR]
 package main
 
 import (
@@ -70,7 +70,7 @@ func series(totals map[int]float64, weight func(time.Time) float64, rng *rand.Ra
 }
 
 func main() {
-	outDir := flag.String("out", "collector/internal/meetings/testdata/seed", "output directory")
+	outDir := flag.String("out", "collector/cmd/kretslopp-demo/seed", "output directory")
 	flag.Parse()
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		log.Fatal(err)

@@ -5,7 +5,7 @@
 // resident set size. With -influx-url it also imports the result into that
 // InfluxDB (-bucket db/rp) and times the write.
 //
-//	go run ./collector/internal/meetings/bench -users 50000 -repeat 5
+//	go run ./collector/bench/meetings -users 50000 -repeat 5
 package main
 
 import (

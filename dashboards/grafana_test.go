@@ -1,12 +1,12 @@
-// Package dashboardtest runs the committed Grafana dashboards
-// (dashboards/json) against a real InfluxDB filled by the real pipeline.
-// It reads the dashboard JSON from disk, expands Grafana's macros and
-// template variables the way Grafana's InfluxDB data source does
-// ($timeFilter, $__interval, ${__to:date:seconds}, /^$var$/), and checks
-// that every target returns data of the shape its panel needs. It lives
-// under collector/internal because the pipeline it drives (server, ingest,
-// meetings, callrecords, graphsim, influxtest) is internal to the collector.
-package dashboardtest
+// These tests run the committed Grafana dashboards (json/) against a real
+// InfluxDB filled by the real pipeline: the kretslopp-collector binary
+// receiving agent reports, importing exports and pulling from the Graph
+// simulator (internal/testkit). They read the dashboard JSON from disk,
+// expand Grafana's macros and template variables the way Grafana's
+// InfluxDB data source does ($timeFilter, $__interval,
+// ${__to:date:seconds}, /^$var$/), and check that every target returns
+// data of the shape its panel needs.
+package dashboards_test
 
 import (
 	"encoding/json"

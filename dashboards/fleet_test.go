@@ -1,8 +1,9 @@
-package dashboardtest
+package dashboards_test
 
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -10,21 +11,16 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/internal/schema"
+	"github.com/kretslopp/kretslopp/internal/testkit"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
-
-	"github.com/kretslopp/kretslopp/collector/internal/callrecords"
-	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
-	"github.com/kretslopp/kretslopp/collector/internal/graphsim"
-	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
-	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
-	"github.com/kretslopp/kretslopp/collector/internal/meetings"
 )
 
 // fleetDevice is one simulated laptop (or desktop) and how it behaved.
 type fleetDevice struct {
-	dev          ingesttest.Device
+	dev          agentsim.Device
 	firmware     string
 	osDesc       string
 	firstSeenAgo time.Duration // an early report this long ago (0: none)
@@ -49,8 +45,8 @@ const day = 24 * time.Hour
 // and two batteries, worn and fresh batteries, reboots daily to never,
 // devices first seen years ago, old firmware, and devices gone quiet.
 func fleet() []fleetDevice {
-	lap := func(n int, host, osType, osVersion, manufacturer, model, site string) ingesttest.Device {
-		d := ingesttest.Laptop(n)
+	lap := func(n int, host, osType, osVersion, manufacturer, model, site string) agentsim.Device {
+		d := agentsim.Laptop(n)
 		d.Hostname, d.OS, d.OSVersion, d.Manufacturer, d.Model, d.Site = host, osType, osVersion, manufacturer, model, site
 		return d
 	}
@@ -132,7 +128,7 @@ func (f fleetDevice) report(ts, now time.Time, i int) *metricpb.ResourceMetrics 
 		if b.cycles > 0 {
 			cycles = max(1, b.cycles-int64(b.cyclesPerDay*back))
 		}
-		d.Batteries = append(d.Batteries, ingesttest.Battery{
+		d.Batteries = append(d.Batteries, agentsim.Battery{
 			ID: b.id, CycleCount: cycles, DesignWh: b.design, FullWh: b.design * health / 100,
 			Charge: 0.2 + 0.7*float64(i%5)/4, State: []string{"discharging", "charging", "full"}[i%3],
 		})
@@ -188,7 +184,7 @@ func sendFleet(t *testing.T, url string, now time.Time) int {
 		for _, r := range all[start:min(start+perRequest, len(all))] {
 			rms = append(rms, r.rm)
 		}
-		out := ingesttest.Post(t, url, devicestest.AgentToken, ingesttest.Request(rms...), true)
+		out := agentsim.Post(t, url, testkit.AgentToken, agentsim.Request(rms...), true)
 		if ps := out.GetPartialSuccess(); ps.GetRejectedDataPoints() != 0 {
 			t.Fatalf("collector refused data points: %v", ps)
 		}
@@ -196,102 +192,61 @@ func sendFleet(t *testing.T, url string, now time.Time) int {
 	return len(all)
 }
 
-// importMeetings imports the demo seed (Teams activity counts 2019–2021,
-// Skype/Webex/video rooms, Zoom) and the Teams device-usage and
-// user-detail exports through the import code: Decode, Merge, Points,
-// write, then the monthly and yearly rollups.
-func importMeetings(t *testing.T, db *influxtest.DB) {
+// importMeetings imports the demo's saved exports (Teams activity counts
+// 2019–2021, Skype/Webex/video rooms, Zoom) with kretslopp-collector
+// import, as the demo does; each import updates the monthly and yearly
+// rollups.
+func importMeetings(t *testing.T, c *testkit.RunningCollector) {
 	t.Helper()
-	ctx := context.Background()
-	files := map[string]meetings.Format{}
-	seed, err := filepath.Glob("../meetings/testdata/seed/*.csv")
-	if err != nil || len(seed) == 0 {
-		t.Fatalf("seed files: %v (%d)", err, len(seed))
-	}
-	for _, f := range seed {
-		switch base := filepath.Base(f); {
-		case strings.HasPrefix(base, "TeamsUserActivityCounts"):
-			files[f] = meetings.FormatTeamsActivityCounts
-		case strings.HasPrefix(base, "zoom-daily"):
-			files[f] = meetings.FormatZoomDaily
-		case base == "meetings-daily.csv":
-			files[f] = meetings.FormatMeetingsDaily
-		default:
-			t.Fatalf("unknown seed file %s", f)
+	seed := "../collector/cmd/kretslopp-demo/seed/"
+	for _, imp := range []struct{ format, pattern string }{
+		{"teams-activity-counts", "TeamsUserActivityCounts_*.csv"},
+		{"zoom-daily", "zoom-daily-*.csv"},
+		{"meetings-daily", "meetings-daily.csv"},
+	} {
+		format, pattern := imp.format, imp.pattern
+		files, err := filepath.Glob(seed + pattern)
+		if err != nil || len(files) == 0 {
+			t.Fatalf("seed %s: %v (%d files)", pattern, err, len(files))
 		}
-	}
-	files["../meetings/testdata/teams-device-usage.csv"] = meetings.FormatTeamsDeviceUsage
-	files["../meetings/testdata/teams-user-detail.csv"] = meetings.FormatTeamsUserDetail
-	names := make([]string, 0, len(files))
-	for f := range files {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	var lists [][]meetings.Record
-	for _, name := range names {
-		fh, err := os.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := meetings.Decode(ctx, files[name], fh, meetings.Options{File: name})
-		fh.Close()
-		if err != nil {
-			t.Fatalf("decode %s: %v", name, err)
-		}
-		if err := res.Err(); err != nil {
-			t.Fatalf("decode %s: %v", name, err)
-		}
-		lists = append(lists, res.Records)
-	}
-	merged := meetings.Merge(lists...)
-	client := db.Client(t)
-	if err := client.Write(ctx, meetings.Points(merged)); err != nil {
-		t.Fatalf("write meetings: %v", err)
-	}
-	from, to, ok := meetings.Years(merged)
-	if !ok {
-		t.Fatal("no meetings in the seed")
-	}
-	if _, err := meetings.UpdateRollups(ctx, client, from, to+1); err != nil {
-		t.Fatalf("rollups: %v", err)
+		c.Run(t, append([]string{"import", "--format", format}, files...)...)
 	}
 }
 
-// pullCallRecords aggregates a month of call records that the Graph
-// simulator serves (its 2020 story) into call_records_daily, through
-// callrecords.Aggregator as the pull does. The msgraph-sdk-go client is
-// left out on purpose (minutes to compile); it is tested against the same
-// simulator in collector/internal/graph.
-func pullCallRecords(t *testing.T, db *influxtest.DB) {
+// pullFromGraphSimulator runs `kretslopp-collector pull --once` against the
+// Graph simulator on 15 June 2020 (its 2020 story): Teams and Skype reports
+// for the 180 days before, the Teams clients and meeting types, and a
+// month of call records into call_records_daily. Run before
+// importMeetings, whose exports then have the last word on the days both
+// hold.
+func pullFromGraphSimulator(t *testing.T, c *testkit.RunningCollector) {
 	t.Helper()
-	now := time.Date(2020, 6, 15, 12, 0, 0, 0, time.UTC)
-	sim, err := graphsim.Start("", graphsim.Options{Story: graphsim.Story{Seed: 1, CallRecordScale: 0.01}, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatalf("graph simulator: %v", err)
+	dir := t.TempDir()
+	envFile := filepath.Join(dir, "graph.env")
+	ctx, cancel := context.WithCancel(context.Background())
+	sim := exec.CommandContext(ctx, testkit.Binary(t, testkit.GraphSim), "--listen", "127.0.0.1:0",
+		"--ca-out", filepath.Join(dir, "ca.pem"), "--env-out", envFile,
+		"--today", "2020-06-15", "--seed", "1", "--call-record-scale", "0.01")
+	var simLog strings.Builder
+	sim.Stdout, sim.Stderr = &simLog, &simLog
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = sim.Close() })
-	to := callrecords.Truncate(now)
-	from := to.AddDate(0, 0, -29)
-	agg := callrecords.New(from, to)
-	for _, r := range sim.CallRecordsBetween(from, to) {
-		rec := callrecords.Record{ID: r.ID, Type: r.Type, Modalities: r.Modalities, Participants: len(r.Participants)}
-		if rec.Start, err = time.Parse(time.RFC3339Nano, r.StartDateTime); err != nil {
-			t.Fatalf("call record start %q: %v", r.StartDateTime, err)
+	t.Cleanup(func() { cancel(); _ = sim.Wait() })
+	var env []string
+	for deadline := time.Now().Add(30 * time.Second); env == nil; time.Sleep(50 * time.Millisecond) {
+		if data, err := os.ReadFile(envFile); err == nil && strings.Count(string(data), "\n") >= 6 {
+			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+				kv := strings.TrimPrefix(line, "export ")
+				k, v, _ := strings.Cut(kv, "=")
+				env = append(env, k+"="+strings.Trim(v, "'"))
+			}
 		}
-		if rec.End, err = time.Parse(time.RFC3339Nano, r.EndDateTime); err != nil {
-			t.Fatalf("call record end %q: %v", r.EndDateTime, err)
+		if time.Now().After(deadline) {
+			t.Fatalf("Graph simulator did not start:\n%s", simLog.String())
 		}
-		agg.Add(rec)
 	}
-	points := agg.Points("graph")
-	var records int64
-	for _, d := range agg.Days() {
-		records += d.Records
-	}
-	if records == 0 {
-		t.Fatal("the simulator served no call records")
-	}
-	if err := db.Client(t).Write(context.Background(), points); err != nil {
-		t.Fatalf("write call records: %v", err)
-	}
+	pulling := *c
+	pulling.Env = append(append([]string{}, c.Env...), env...)
+	pulling.Run(t, "pull", "--once", "--today", "2020-06-15")
 }
