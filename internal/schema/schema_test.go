@@ -104,7 +104,7 @@ func TestLabelRule(t *testing.T) {
 		"site": "", "department": "", "cost_centre_2": "",
 		"Asset-Tag": "lower-case", "Site": "lower-case", "": "lower-case", "2nd": "lower-case", "a.b": "lower-case",
 		strings.Repeat("a", 65): "lower-case",
-		"hostname": "reserved", "serial": "reserved", "uptime_s": "reserved", "last_seen": "reserved",
+		"hostname":              "reserved", "serial": "reserved", "uptime_s": "reserved", "last_seen": "reserved",
 		"device_id": "reserved", "battery": "reserved", "model": "reserved", "health_pct": "reserved", "time": "reserved",
 	} {
 		err := ValidLabelKey(key)
@@ -228,11 +228,11 @@ func TestQueriesNameSchema(t *testing.T) {
 
 func TestCheckQueryFindsMistakes(t *testing.T) {
 	for q, want := range map[string]string{
-		`SELECT last("helth_pct") FROM "battery_daily" WHERE $timeFilter`:                 `"helth_pct"`,
-		`SELECT count("x") FROM (SELECT last("uptime_s") AS "x" FROM "devices")`:           `measurement "devices"`,
-		`SELECT "meetings" FROM %q WHERE "platfrom" = 'teams'`:                            `"platfrom"`,
-		`SHOW TAG VALUES FROM "device_daily" WITH KEY = "hostnam"`:                        `"hostnam"`,
-		`SELECT last("uptime_s") FROM "device" WHERE "site" =~ /^$site$/ GROUP BY "site"`: "",
+		`SELECT last("helth_pct") FROM "battery_daily" WHERE $timeFilter`:                                     `"helth_pct"`,
+		`SELECT count("x") FROM (SELECT last("uptime_s") AS "x" FROM "devices")`:                              `measurement "devices"`,
+		`SELECT "meetings" FROM %q WHERE "platfrom" = 'teams'`:                                                `"platfrom"`,
+		`SHOW TAG VALUES FROM "device_daily" WITH KEY = "hostnam"`:                                            `"hostnam"`,
+		`SELECT last("uptime_s") FROM "device" WHERE "site" =~ /^$site$/ GROUP BY "site"`:                     "",
 		`SELECT mean("s") * 100 AS "p" FROM (SELECT last("rounds") AS "s" FROM "hardware" GROUP BY "serial")`: "",
 	} {
 		problems := checkQuery(q)
