@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
 
 // repoRoot is the module root, two levels up from this package.
@@ -86,14 +88,14 @@ func TestMain(m *testing.M) {
 	if workDir, err = os.MkdirTemp("", "kretslopp-pkg-"); err != nil {
 		panic(err)
 	}
-	code := m.Run()
+	code := testkit.Main(m)
 	os.RemoveAll(workDir)
 	os.Exit(code)
 }
 
-// build runs build.sh (the same script `make packages` runs) for version.
-// The new version packages the real binaries from bin/ when `make build`
-// wrote them; the old one packages stand-ins.
+// build runs build.sh (the same script `make packages` runs) for version,
+// packaging the real binaries (built as `make build` builds them) or, for
+// an old version to upgrade from, stand-ins.
 func build(t *testing.T, version string, useReal bool) *built {
 	t.Helper()
 	buildMu.Lock()
@@ -107,18 +109,14 @@ func build(t *testing.T, version string, useReal bool) *built {
 		t.Fatal(err)
 	}
 	b := &built{dir: filepath.Join(dir, "dist"), version: version}
-	b.binDir = filepath.Join(root, "bin")
-	if useReal && isExecutable(filepath.Join(b.binDir, "kretslopp-agent")) && isExecutable(filepath.Join(b.binDir, "kretslopp-collector")) {
-		b.realBins = true
+	if useReal {
+		b.binDir, b.realBins = testkit.BinaryDir(t, testkit.Agent, testkit.Collector), true
 	} else {
 		b.binDir = filepath.Join(dir, "bin")
 		if err := os.MkdirAll(b.binDir, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		fakeBinaries(t, b.binDir, version)
-		if useReal {
-			t.Logf("bin/ has no binaries (run make build): packaging stand-ins")
-		}
 	}
 	cmd := exec.Command(filepath.Join(root, "deploy", "packaging", "build.sh"), b.dir)
 	cmd.Env = append(os.Environ(), "NFPM="+nfpmCommand(t, root), "PKG_VERSION="+version, "PKG_ARCH=amd64", "BIN_DIR="+b.binDir)
@@ -143,9 +141,7 @@ func build(t *testing.T, version string, useReal bool) *built {
 func need(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
+		testkit.Tool(t, tool)
 	}
 }
 
@@ -272,12 +268,9 @@ func newDpkgRoot(t *testing.T) *dpkgRoot {
 	// any that would act on the host instead of the scratch root.
 	shim := t.TempDir()
 	r.log = filepath.Join(shim, "systemctl.log")
-	real, _ := exec.LookPath("systemctl")
 	script := "#!/bin/sh\necho \"$*\" >> " + r.log + "\n" +
-		"case \"$1\" in --root=*) ;; *) echo 'systemctl called without --root' >&2; exit 1 ;; esac\n"
-	if real != "" {
-		script += "exec " + real + " \"$@\"\n"
-	}
+		"case \"$1\" in --root=*) ;; *) echo 'systemctl called without --root' >&2; exit 1 ;; esac\n" +
+		"exec " + testkit.Tool(t, "systemctl") + " \"$@\"\n"
 	if err := os.WriteFile(filepath.Join(shim, "systemctl"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -335,11 +328,8 @@ const (
 // to 1.1.0, removes and finally purges, checking at every step what an
 // operator relies on.
 func TestDebUpgradeKeepsSpool(t *testing.T) {
-	need(t, "dpkg", "dpkg-deb", "dpkg-query")
-	if os.Geteuid() != 0 {
-		t.Skip("dpkg --root needs root to set file owners")
-	}
-	_, haveSystemctl := exec.LookPath("systemctl")
+	need(t, "dpkg", "dpkg-deb", "dpkg-query", "systemctl")
+	testkit.Root(t, "dpkg --root needs root to set file owners")
 	oldPkg := build(t, "1.0.0", false)
 	newPkg := build(t, "1.1.0", true)
 	r := newDpkgRoot(t)
@@ -351,15 +341,13 @@ func TestDebUpgradeKeepsSpool(t *testing.T) {
 			t.Fatalf("%s after install: %q", pkg, got)
 		}
 	}
-	if haveSystemctl == nil {
-		for _, l := range []string{agentWants, collWants} {
-			if !r.exists(l) {
-				t.Errorf("install did not enable %s", filepath.Base(l))
-			}
+	for _, l := range []string{agentWants, collWants} {
+		if !r.exists(l) {
+			t.Errorf("install did not enable %s", filepath.Base(l))
 		}
-		if r.exists("etc/systemd/system/timers.target.wants/kretslopp-collector-pull.timer") {
-			t.Error("install enabled the Graph pull timer; it belongs on one host per tenant")
-		}
+	}
+	if r.exists("etc/systemd/system/timers.target.wants/kretslopp-collector-pull.timer") {
+		t.Error("install enabled the Graph pull timer; it belongs on one host per tenant")
 	}
 	if r.exists("var/lib/kretslopp") {
 		t.Error("install created /var/lib/kretslopp; StateDirectory= should")
@@ -421,7 +409,7 @@ func TestDebUpgradeKeepsSpool(t *testing.T) {
 	if st, _ := os.Stat(r.p("etc/kretslopp/agent.token")); st == nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("agent.token should be 0600 after postinst, is %v", st.Mode().Perm())
 	}
-	if haveSystemctl == nil && r.exists(collWants) {
+	if r.exists(collWants) {
 		t.Error("upgrade re-enabled kretslopp-collector.service the operator had disabled")
 	}
 	want, _ := os.ReadFile(filepath.Join(newPkg.binDir, "kretslopp-agent"))
@@ -446,7 +434,7 @@ func TestDebUpgradeKeepsSpool(t *testing.T) {
 	if !r.exists("etc/kretslopp/agent.yaml") || !r.exists("etc/kretslopp/agent.token") {
 		t.Error("remove deleted configuration (only purge should)")
 	}
-	if haveSystemctl == nil && r.exists(agentWants) {
+	if r.exists(agentWants) {
 		t.Error("remove left kretslopp-agent.service enabled")
 	}
 
@@ -458,11 +446,8 @@ func TestDebUpgradeKeepsSpool(t *testing.T) {
 			t.Errorf("purge left /%s (%d entries)", p, len(entries))
 		}
 	}
-	if haveSystemctl == nil {
-		log, _ := os.ReadFile(r.log)
-		if !strings.Contains(string(log), "enable kretslopp-agent.service") {
-			t.Errorf("systemctl calls did not include enable:\n%s", log)
-		}
+	if log, _ := os.ReadFile(r.log); !strings.Contains(string(log), "enable kretslopp-agent.service") {
+		t.Errorf("systemctl calls did not include enable:\n%s", log)
 	}
 }
 
@@ -497,7 +482,7 @@ func TestRPMScriptletOrder(t *testing.T) {
 	if got := r.read(spoolFile); got != spoolContent {
 		t.Fatalf("spool changed by rpm upgrade: %q", got)
 	}
-	if _, err := exec.LookPath("systemctl"); err == nil && !r.exists(agentWants) {
+	if !r.exists(agentWants) {
 		t.Error("rpm upgrade disabled the agent")
 	}
 	// Erase: rpm has no purge, the spool stays for the operator to remove.
@@ -583,11 +568,8 @@ func fileGID(st os.FileInfo) string {
 // operator writes after install.
 func TestShippedConfigsAccepted(t *testing.T) {
 	root := repoRoot(t)
-	collector := filepath.Join(root, "bin", "kretslopp-collector")
-	agent := filepath.Join(root, "bin", "kretslopp-agent")
-	if !isExecutable(collector) || !isExecutable(agent) {
-		t.Skip("bin/ has no binaries: run make build")
-	}
+	collector := testkit.Binary(t, testkit.Collector)
+	agent := testkit.Binary(t, testkit.Agent)
 	tokens := filepath.Join(t.TempDir(), "agent-tokens")
 	if err := os.WriteFile(tokens, nil, 0o600); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
 
 // unit is a parsed unit file: section -> key -> values in order.
@@ -171,15 +173,13 @@ func stage(t *testing.T) string {
 }
 
 func TestSystemdAnalyzeVerify(t *testing.T) {
-	if _, err := exec.LookPath("systemd-analyze"); err != nil {
-		t.Skip("systemd-analyze not installed: TestHardening checked the keys by parsing")
-	}
+	analyze := testkit.Tool(t, "systemd-analyze")
 	dir := stage(t)
 	args := []string{"verify"}
 	for _, f := range append(append([]string{}, services...), "kretslopp-collector-pull.timer") {
 		args = append(args, filepath.Join(dir, f))
 	}
-	out, err := exec.Command("systemd-analyze", args...).CombinedOutput()
+	out, err := exec.Command(analyze, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("systemd-analyze verify: %v\n%s", err, out)
 	}
@@ -194,13 +194,11 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 // TestSystemdAnalyzeSecurity keeps every service at systemd's "OK" level
 // (exposure below 3.0 of 10).
 func TestSystemdAnalyzeSecurity(t *testing.T) {
-	if _, err := exec.LookPath("systemd-analyze"); err != nil {
-		t.Skip("systemd-analyze not installed")
-	}
+	analyze := testkit.Tool(t, "systemd-analyze")
 	dir := stage(t)
 	re := regexp.MustCompile(`Overall exposure level for \S+: ([0-9.]+)`)
 	for _, name := range services {
-		out, err := exec.Command("systemd-analyze", "security", "--offline=yes", filepath.Join(dir, name)).CombinedOutput()
+		out, err := exec.Command(analyze, "security", "--offline=yes", filepath.Join(dir, name)).CombinedOutput()
 		if err != nil {
 			t.Fatalf("systemd-analyze security %s: %v\n%s", name, err, out)
 		}

@@ -118,3 +118,19 @@ func isExecutable(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
 }
+
+// BinaryDir returns the one directory that holds all the named binaries,
+// for packaging them together.
+func BinaryDir(tb testing.TB, names ...string) string {
+	tb.Helper()
+	dir := ""
+	for _, n := range names {
+		switch d := filepath.Dir(Binary(tb, n)); {
+		case dir == "":
+			dir = d
+		case d != dir:
+			tb.Fatalf("testkit: %s is in %s, the others in %s (KRETSLOPP_BIN_DIR lacks one?)", n, d, dir)
+		}
+	}
+	return dir
+}

@@ -8,9 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
 
 func TestFileBirthStatx(t *testing.T) {
@@ -25,7 +30,7 @@ func TestFileBirthStatx(t *testing.T) {
 	}
 	bt, ok := fileBirth(p)
 	if !ok {
-		t.Skip("this file system reports no birth time (STATX_BTIME)")
+		testkit.Require(t, "a file system with birth times for TMPDIR", errors.New("statx reports no STATX_BTIME"))
 	}
 	// Chtimes moves the modification time, never the birth time.
 	if bt.Before(before) || bt.After(time.Now().Add(time.Minute)) {
@@ -59,7 +64,9 @@ func TestReaderLinuxFixtures(t *testing.T) {
 
 func TestReadDMISerialNeedsRoot(t *testing.T) {
 	if os.Geteuid() == 0 {
-		t.Skip("root reads product_serial whatever its mode")
+		// Root reads product_serial whatever its mode: check as nobody.
+		runAsNobody(t)
+		return
 	}
 	src := "testdata/sysfs/thinkpad-t14-energy/devices/virtual/dmi/id"
 	dir := filepath.Join(t.TempDir(), "class", "dmi", "id")
@@ -85,5 +92,32 @@ func TestReadDMISerialNeedsRoot(t *testing.T) {
 	}
 	if serial != "" || m != "LENOVO" || model != "ThinkPad T14 Gen 2i" || date != "2021-03-15" {
 		t.Errorf("got %q %q %q %q", m, model, serial, date)
+	}
+}
+
+// runAsNobody runs the calling test again in a copy of the test binary as
+// the user nobody, and fails if it does not pass there.
+func runAsNobody(t *testing.T) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "kretslopp-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "tmp")
+	bin := filepath.Join(dir, "inventory.test")
+	self, err := os.ReadFile(os.Args[0])
+	if err == nil {
+		err = errors.Join(os.Chmod(dir, 0o755), os.Mkdir(tmp, 0o777), os.Chmod(tmp, 0o777), os.WriteFile(bin, self, 0o755))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("as nobody: %v\n%s", err, out)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,28 +16,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kretslopp/kretslopp/collector/internal/report"
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
-
-// chromiumPath finds Debian's chromium; with CI=true its absence fails.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is required (CI=true): apt-get install -y chromium")
-	}
-	t.Skip("chromium not installed (apt-get install -y chromium)")
-	return ""
-}
 
 // TestYearlyHTMLInChromium renders the report in both languages, opens
 // each page in headless Chromium, and checks that it loads without console
 // errors or network requests and that every chart is drawn.
 func TestYearlyHTMLInChromium(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := testkit.Tool(t, "chromium", "chromium-browser") // Debian's; make tools installs it
 	y := fixture(t)
 	shots := filepath.Join(os.TempDir(), "kretslopp-report-test")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
