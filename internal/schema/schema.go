@@ -8,9 +8,13 @@
 //
 // To add a measurement: add its name as a constant beside the others of
 // its area (device.go, lifecycle.go, meetings.go) and a Measurement to that
-// file's table, with its tags and typed fields; then regenerate the docs.
-// Code that writes it uses the constant; tests of the writer call Check on
-// the points it produces.
+// file's register call, with its tags and typed fields; then run
+// go test ./internal/schema -update to regenerate docs/schema.md. A new
+// area is a file of its own, an entry in Areas and a line
+// "<!-- generated: internal/schema AREA -->" + "<!-- end generated -->"
+// where docs/schema.md should show its table. Code that writes the
+// measurement uses the constant; tests of the writer call Check on the
+// points it produces.
 package schema
 
 import (
@@ -59,13 +63,16 @@ type Measurement struct {
 // Area is a section of docs/schema.md.
 type Area string
 
-// Areas, in the order docs/schema.md shows them.
+// Areas; docs/schema.md has a generated table for each.
 const (
 	AreaDevice    Area = "device"
 	AreaLifecycle Area = "lifecycle"
 	AreaMeetings  Area = "meetings"
 	AreaGraph     Area = "graph"
 )
+
+// Areas lists the areas in the order Measurements returns them.
+var Areas = []Area{AreaDevice, AreaLifecycle, AreaMeetings, AreaGraph}
 
 // registry holds every measurement by name; the area files fill it.
 var registry = map[string]*Measurement{}
@@ -92,10 +99,9 @@ func Measurements() []*Measurement {
 	for _, m := range registry {
 		out = append(out, m)
 	}
-	order := map[Area]int{AreaDevice: 0, AreaLifecycle: 1, AreaMeetings: 2, AreaGraph: 3}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Area != out[j].Area {
-			return order[out[i].Area] < order[out[j].Area]
+			return slices.Index(Areas, out[i].Area) < slices.Index(Areas, out[j].Area)
 		}
 		return out[i].Name < out[j].Name
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 	"github.com/kretslopp/kretslopp/collector/internal/report"
+	"github.com/kretslopp/kretslopp/internal/schema"
 	"github.com/kretslopp/kretslopp/internal/testkit"
 	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 )
@@ -116,6 +117,11 @@ func TestSameSerialTwoAgentsIsOneDeviceInSecondRound(t *testing.T) {
 	by := map[string]*lifecycle.Hardware{}
 	for _, h := range hw {
 		by[h.Serial] = h
+	}
+	for _, p := range lifecycle.HardwarePoints(hw, lifecycle.DefaultPlannedLife, e2eNow) {
+		if err := schema.Check(p.Measurement, p.Tags, p.Fields); err != nil {
+			t.Error(err)
+		}
 	}
 	if len(hw) != 4 || noSerial != 0 {
 		t.Fatalf("%d hardware items (%d without serial), want 4 serials for 5 device IDs", len(hw), noSerial)

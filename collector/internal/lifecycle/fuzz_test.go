@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // FuzzDecodeInventory: any input gives either an error or a result whose
@@ -44,6 +45,9 @@ func FuzzDecodeInventory(f *testing.F) {
 		for _, p := range lifecycle.Points(res.Items) {
 			if _, err := p.AppendLine(nil); err != nil {
 				t.Fatalf("point not writable: %v", err)
+			}
+			if err := schema.Check(p.Measurement, p.Tags, p.Fields); err != nil {
+				t.Fatal(err)
 			}
 		}
 	})

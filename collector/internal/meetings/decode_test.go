@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 var testNow = func() time.Time { return time.Date(2022, 6, 1, 12, 0, 0, 0, time.UTC) }
@@ -24,6 +26,11 @@ func decodeFile(t *testing.T, f Format, name string) *Result {
 	}
 	if err := res.Err(); err != nil {
 		t.Fatalf("Decode(%s) rejected rows: %v", name, err)
+	}
+	for _, r := range res.Records {
+		if err := schema.Check(r.Measurement, r.Tags, r.Fields); err != nil {
+			t.Fatalf("Decode(%s): %v", name, err)
+		}
 	}
 	return res
 }
@@ -355,6 +362,22 @@ func TestParseDuration(t *testing.T) {
 	for _, bad := range []string{"P", "PT", "P1Y", "PT1H1H", "1:2", "01:60:00", "01:00:60", "-5", "abc", "PTH", "NaN", "Inf"} {
 		if _, _, err := parseDuration(bad); err == nil {
 			t.Errorf("parseDuration(%q) accepted", bad)
+		}
+	}
+}
+
+func TestRollupPointsFollowSchema(t *testing.T) {
+	growth := 12950.0
+	points := RollupPoints([]Total{
+		{Platform: "teams", Year: 2020, Meetings: 39150, Days: 366, GrowthPct: &growth},
+		{Platform: "teams", Year: 2020, Month: 4, Meetings: 4000, Days: 30, GrowthPct: &growth, YoYPct: &growth},
+	})
+	if len(points) != 2 || points[0].Measurement != schema.MeetingsYearly || points[1].Measurement != schema.MeetingsMonthly {
+		t.Fatalf("points %+v", points)
+	}
+	for _, p := range points {
+		if err := schema.Check(p.Measurement, p.Tags, p.Fields); err != nil {
+			t.Error(err)
 		}
 	}
 }

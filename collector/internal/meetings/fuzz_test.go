@@ -58,6 +58,9 @@ func FuzzDecode(f *testing.F) {
 			default:
 				t.Fatalf("measurement %q", r.Measurement)
 			}
+			if err := schema.Check(r.Measurement, r.Tags, r.Fields); err != nil {
+				t.Fatal(err)
+			}
 			for k, v := range r.Fields {
 				switch x := v.(type) {
 				case int64:
