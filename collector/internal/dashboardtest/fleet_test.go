@@ -272,14 +272,16 @@ func pullCallRecords(t *testing.T, db *influxtest.DB) {
 	from := to.AddDate(0, 0, -29)
 	agg := callrecords.New(from, to)
 	for _, r := range sim.CallRecordsBetween(from, to) {
-		rec := callrecords.Record{ID: r.ID, Type: r.Type, Modalities: r.Modalities, Participants: len(r.Participants)}
+		rec := callrecords.Record{ID: r.ID, Type: r.Type, Modalities: r.Modalities}
 		if rec.Start, err = time.Parse(time.RFC3339Nano, r.StartDateTime); err != nil {
 			t.Fatalf("call record start %q: %v", r.StartDateTime, err)
 		}
 		if rec.End, err = time.Parse(time.RFC3339Nano, r.EndDateTime); err != nil {
 			t.Fatalf("call record end %q: %v", r.EndDateTime, err)
 		}
-		agg.Add(rec)
+		if agg.Add(rec) && rec.Type == callrecords.TypeGroupCall {
+			agg.AddParticipants(rec.Start, r.Participants)
+		}
 	}
 	points := agg.Points("graph")
 	var records int64
