@@ -105,6 +105,7 @@ type Fault struct {
 type Request struct {
 	Time          time.Time
 	Method, Path  string
+	RawQuery      string
 	Status        int
 	Authorization bool
 }
@@ -281,7 +282,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if len(s.log) >= 100000 {
 			s.log = s.log[1:]
 		}
-		s.log = append(s.log, Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Status: rec.status, Authorization: r.Header.Get("Authorization") != ""})
+		s.log = append(s.log, Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Status: rec.status, Authorization: r.Header.Get("Authorization") != ""})
 		s.mu.Unlock()
 		s.logger.Debug("graphsim request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
 	}()

@@ -38,10 +38,14 @@ var (
 	CallRecordNext  = Limit{N: 50, Window: 5 * time.Minute, Doc: "includes/throttling-call-records.md, per call record (subsequent pages)"}
 )
 
-// windowMargin widens every window a little on the client side: the server
-// sees a request some milliseconds after it was sent, so requests spaced
-// exactly one window apart here may arrive inside one window there.
-const windowMargin = 0.03
+// windowMargin and windowSlack widen every window a little on the client
+// side: the server sees a request some milliseconds after it was sent, so
+// requests spaced exactly one window apart here may arrive inside one
+// window there.
+const (
+	windowMargin = 0.03
+	windowSlack  = 50 * time.Millisecond
+)
 
 // Limiter lets at most N requests start in any window of length Window (a
 // sliding window, which also keeps within any fixed window the server may
@@ -61,7 +65,7 @@ func NewLimiter(l Limit, scale float64) *Limiter {
 	if scale <= 0 {
 		scale = 1
 	}
-	w := time.Duration(float64(l.Window) / scale * (1 + windowMargin))
+	w := time.Duration(float64(l.Window)/scale*(1+windowMargin)) + windowSlack
 	return &Limiter{n: l.N, window: w, now: time.Now}
 }
 

@@ -114,6 +114,8 @@ type Options struct {
 	// SkipCallRecords leaves call records out (e.g. without
 	// CallRecords.Read.All).
 	SkipCallRecords bool
+	// SkipReports leaves the usage reports out (call records only).
+	SkipReports bool
 	// Skype pulls the three Skype for Business reports too.
 	Skype bool
 	// Participants reads participants_v2 of every group meeting (one
@@ -290,7 +292,7 @@ func (r *Runner) throttled() int64 {
 func (r *Runner) Steps() []string {
 	var out []string
 	for _, rep := range Reports {
-		if !rep.Skype || r.Opts.Skype {
+		if !r.Opts.SkipReports && (!rep.Skype || r.Opts.Skype) {
 			out = append(out, rep.Name)
 		}
 	}
@@ -317,7 +319,7 @@ func (r *Runner) Run(ctx context.Context) Summary {
 		sum.Outcomes = append(sum.Outcomes, o)
 	}
 	for _, rep := range Reports {
-		if rep.Skype && !r.Opts.Skype {
+		if r.Opts.SkipReports || rep.Skype && !r.Opts.Skype {
 			continue
 		}
 		step(rep.Name, func() Outcome { return r.pullReport(ctx, rep) })
