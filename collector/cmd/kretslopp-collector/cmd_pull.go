@@ -49,12 +49,13 @@ func runPull(ctx context.Context, env *cliEnv, args []string) error {
 	period := fs.String("period", "", "report period to request (default: D180 on the first run, then the shortest period that covers the days since the last pull); call records: relist that many days")
 	since := fs.String("since", "", "pull from this UTC day (YYYY-MM-DD) instead of from where InfluxDB ends")
 	noCalls := fs.Bool("no-call-records", false, "skip call records (for an app without CallRecords.Read.All)")
+	noReports := fs.Bool("no-reports", false, "skip the usage reports (call records only)")
 	today := fs.String("today", "", "treat this UTC day (YYYY-MM-DD) as today: for replaying against the Graph simulator set to a past date")
 	metricsFile := fs.String("metrics-file", "", "after each run write the pull's metrics here in the Prometheus text format (node_exporter textfile collector)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	opts := pull.Options{Period: *period, SkipCallRecords: *noCalls}
+	opts := pull.Options{Period: *period, SkipCallRecords: *noCalls, SkipReports: *noReports}
 	if *period != "" {
 		if err := pull.ValidPeriod(*period); err != nil {
 			return usageError{err.Error()}
@@ -117,7 +118,7 @@ func pullOnce(ctx context.Context, env *cliEnv, cfg config.Config, run pullRun) 
 			opts.Deadline = opts.Now().Add(cfg.Graph.RunBudget)
 		}
 	}
-	progress := newProgress(env.Stderr)
+	progress := newPullProgress(env.Stderr)
 	opts.Progress = progress.update
 	env.Logger.Info("graph pull starting", "credential", cfg.Graph.DescribeCredential(), "base_url", cfg.Graph.BaseURL,
 		"skype", cfg.Graph.Skype, "participants", cfg.Graph.Participants, "max_wait", cfg.Graph.MaxWait, "run_budget", cfg.Graph.RunBudget)
@@ -181,10 +182,10 @@ func pullLoop(ctx context.Context, env *cliEnv, cfg config.Config, run pullRun, 
 	}
 }
 
-// progress shows on a terminal what the pull is doing, one line per step
+// pullProgress shows on a terminal what the pull is doing, one line per step
 // that is rewritten as it goes. Elsewhere (a log file, journald, a pod) it
 // stays silent: the pull's log lines say the same per step and per day.
-type progress struct {
+type pullProgress struct {
 	mu   sync.Mutex
 	w    io.Writer
 	tty  bool
@@ -192,17 +193,11 @@ type progress struct {
 	open bool
 }
 
-func newProgress(w io.Writer) *progress {
-	p := &progress{w: w}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb" {
-			p.tty = true
-		}
-	}
-	return p
+func newPullProgress(w io.Writer) *pullProgress {
+	return &pullProgress{w: w, tty: isTerminal(w) && os.Getenv("TERM") != "dumb"}
 }
 
-func (p *progress) update(ev pull.Progress) {
+func (p *pullProgress) update(ev pull.Progress) {
 	if !p.tty {
 		return
 	}
@@ -241,7 +236,7 @@ func (p *progress) update(ev pull.Progress) {
 	}
 }
 
-func (p *progress) finish() {
+func (p *pullProgress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.open {
