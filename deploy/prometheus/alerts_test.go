@@ -121,7 +121,7 @@ func TestRulesWellFormed(t *testing.T) {
 			}
 		}
 	}
-	for _, must := range []string{"KretsloppCollectorAllDown", "KretsloppInfluxWriteErrors", "KretsloppInfluxWriteSlow", "KretsloppAuthFailures"} {
+	for _, must := range []string{"KretsloppCollectorAllDown", "KretsloppInfluxWriteErrors", "KretsloppInfluxWriteSlow", "KretsloppAuthFailures", "KretsloppGraphPullFailed", "KretsloppGraphPullBehind"} {
 		if !seen[must] {
 			t.Errorf("alert %s missing", must)
 		}
@@ -164,27 +164,36 @@ func balanced(expr string) error {
 // underscores, unit "s" adds _seconds, counters add _total.
 func declaredMetrics(t *testing.T) map[string]bool {
 	t.Helper()
-	src, err := os.ReadFile("../../collector/internal/ingest/handler.go")
-	if err != nil {
-		t.Fatal(err)
+	var src []byte
+	// The ingest path and the Graph pull (whose metrics serve exports when
+	// it runs the pull) declare instruments.
+	for _, f := range []string{"../../collector/internal/ingest/handler.go", "../../collector/internal/pull/metrics.go"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	out := map[string]bool{}
-	re := regexp.MustCompile(`meter\.(Int64Counter|Float64Counter|Int64Histogram|Float64Histogram)\("([a-z0-9_.]+)"([^\n]*)`)
+	re := regexp.MustCompile(`meter\.(Int64Counter|Float64Counter|Int64Histogram|Float64Histogram|Int64Gauge|Float64Gauge)\("([a-z0-9_.]+)"([^\n]*)`)
 	for _, m := range re.FindAllStringSubmatch(string(src), -1) {
 		name := strings.ReplaceAll(m[2], ".", "_")
 		if strings.Contains(m[3], `WithUnit("s")`) {
 			name += "_seconds"
 		}
-		if strings.HasSuffix(m[1], "Counter") {
+		switch {
+		case strings.HasSuffix(m[1], "Counter"):
 			out[name+"_total"] = true
-		} else {
+		case strings.HasSuffix(m[1], "Gauge"):
+			out[name] = true
+		default:
 			for _, s := range []string{"_bucket", "_sum", "_count"} {
 				out[name+s] = true
 			}
 		}
 	}
 	if len(out) == 0 {
-		t.Fatal("no instruments found in handler.go")
+		t.Fatal("no instruments found in handler.go and metrics.go")
 	}
 	return out
 }
@@ -324,4 +333,24 @@ func scrapeCollector(t *testing.T) map[string]bool {
 		}
 	}
 	return names
+}
+
+// TestGraphPullAlertCoversEveryWayToRun: the failed-pull alert watches the
+// pull inside serve (its own gauge), the CronJob and the systemd timer.
+func TestGraphPullAlertCoversEveryWayToRun(t *testing.T) {
+	rf := load(t)
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			if r.Alert != "KretsloppGraphPullFailed" {
+				continue
+			}
+			for _, want := range []string{`kretslopp_graph_pull_failed{job="kretslopp-collector"}`, "kube_job_status_failed", "node_systemd_unit_state"} {
+				if !strings.Contains(r.Expr, want) {
+					t.Errorf("KretsloppGraphPullFailed does not watch %s", want)
+				}
+			}
+			return
+		}
+	}
+	t.Fatal("no KretsloppGraphPullFailed")
 }
