@@ -63,9 +63,9 @@ func run() error {
 
 	now := time.Date(2020, 6, 15, 6, 0, 0, 0, time.UTC)
 	sim, err := graphsim.Start("", graphsim.Options{
-		Story:                graphsim.Story{Seed: 1, CallRecordsPerDay: *perDay, Users: *users},
-		Now:                  func() time.Time { return now },
-		TenantID:             "t", ClientID: "c", ClientSecret: "s",
+		Story:    graphsim.Story{Seed: 1, CallRecordsPerDay: *perDay, Users: *users},
+		Now:      func() time.Time { return now },
+		TenantID: "t", ClientID: "c", ClientSecret: "s",
 		DuplicateAcrossPages: true, TimeScale: *scale, RequestLog: -1,
 	})
 	if err != nil {

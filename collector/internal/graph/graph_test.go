@@ -66,7 +66,7 @@ func startSim(t *testing.T, opts graphsim.Options) *graphsim.Server {
 
 // timeScale runs the simulator's documented throttling limits, and the
 // client's pacing by them, this much faster.
-const timeScale = 1000
+const timeScale = 100
 
 func graphConfig(sim *graphsim.Server) config.GraphConfig {
 	return config.GraphConfig{TenantID: tenant, ClientID: app, ClientSecret: secret, BaseURL: sim.BaseURL(), AuthorityHost: sim.AuthorityHost(),
