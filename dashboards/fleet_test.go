@@ -226,7 +226,7 @@ func pullFromGraphSimulator(t *testing.T, c *testkit.RunningCollector) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sim := exec.CommandContext(ctx, testkit.Binary(t, testkit.GraphSim), "--listen", "127.0.0.1:0",
 		"--ca-out", filepath.Join(dir, "ca.pem"), "--env-out", envFile,
-		"--today", "2020-06-15", "--seed", "1", "--call-record-scale", "0.01")
+		"--today", "2020-06-15", "--seed", "1", "--call-record-scale", "0.01", "--time-scale", "600")
 	var simLog strings.Builder
 	sim.Stdout, sim.Stderr = &simLog, &simLog
 	if err := sim.Start(); err != nil {
@@ -235,7 +235,7 @@ func pullFromGraphSimulator(t *testing.T, c *testkit.RunningCollector) {
 	t.Cleanup(func() { cancel(); _ = sim.Wait() })
 	var env []string
 	for deadline := time.Now().Add(30 * time.Second); env == nil; time.Sleep(50 * time.Millisecond) {
-		if data, err := os.ReadFile(envFile); err == nil && strings.Count(string(data), "\n") >= 6 {
+		if data, err := os.ReadFile(envFile); err == nil && strings.Count(string(data), "\n") >= 7 {
 			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 				kv := strings.TrimPrefix(line, "export ")
 				k, v, _ := strings.Cut(kv, "=")

@@ -33,6 +33,6 @@ if [ -x agent/bench/run.sh ]; then
 fi
 
 echo
-echo "### graph pull: 100,000 call records through the simulator into InfluxDB"
+echo "### graph pull: a 20,000-user tenant, 29 days x 6,000 call records, throttled at Graph's documented limits (time scale 300)"
 # It links msgraph-sdk-go: built like `make build` (CGO off) to reuse that compile.
-CGO_ENABLED=0 go run ./collector/bench/graph -records 100000
+CGO_ENABLED=0 go run ./collector/bench/graph -records-per-day 6000 -users 20000 -time-scale 300

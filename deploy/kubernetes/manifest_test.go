@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -281,8 +282,13 @@ func TestCronJob(t *testing.T) {
 		t.Errorf("args %v, want pull --once", c.Args)
 	}
 	env := envOf(c)
-	if env["KRETSLOPP_GRAPH_CLIENT_SECRET_FILE"] == "" {
-		t.Error("the pull has no Graph client secret file")
+	checkWorkloadIdentity(t, o, cj, env)
+	if env["KRETSLOPP_GRAPH_CLIENT_SECRET_FILE"] != "" || env["KRETSLOPP_GRAPH_CLIENT_SECRET"] != "" {
+		t.Error("the pull uses workload identity; it needs no Graph client secret")
+	}
+	budget, err := time.ParseDuration(env["KRETSLOPP_GRAPH_RUN_BUDGET"])
+	if err != nil || job.ActiveDeadlineSeconds == nil || budget <= 0 || budget >= time.Duration(*job.ActiveDeadlineSeconds)*time.Second {
+		t.Errorf("KRETSLOPP_GRAPH_RUN_BUDGET %q must end the listing before activeDeadlineSeconds %v, so that a long backfill stops cleanly and the next Job resumes", env["KRETSLOPP_GRAPH_RUN_BUDGET"], job.ActiveDeadlineSeconds)
 	}
 	checkFilesMounted(t, "cronjob", c, pod)
 	cm := one(t, "ConfigMap", o.configMaps)
@@ -362,9 +368,13 @@ func TestNamespaceRestricted(t *testing.T) {
 	if ns.Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
 		t.Error("namespace does not enforce the restricted Pod Security Standard")
 	}
-	sa := one(t, "ServiceAccount", o.accounts)
-	if sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
-		t.Error("service account mounts an API token the collector never uses")
+	if len(o.accounts) == 0 {
+		t.Fatal("no ServiceAccount")
+	}
+	for _, sa := range o.accounts {
+		if sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
+			t.Errorf("service account %s mounts an API token the collector never uses", sa.Name)
+		}
 	}
 }
 
@@ -449,9 +459,13 @@ func checkPod(t *testing.T, what string, pod corev1.PodSpec) {
 func checkFilesMounted(t *testing.T, what string, c corev1.Container, pod corev1.PodSpec) {
 	t.Helper()
 	secrets := map[string]*corev1.SecretVolumeSource{}
+	tokens := map[string]*corev1.ProjectedVolumeSource{}
 	for _, v := range pod.Volumes {
 		if v.Secret != nil {
 			secrets[v.Name] = v.Secret
+		}
+		if v.Projected != nil {
+			tokens[v.Name] = v.Projected
 		}
 	}
 	for _, e := range c.Env {
@@ -462,6 +476,16 @@ func checkFilesMounted(t *testing.T, what string, c corev1.Container, pod corev1
 		for _, m := range c.VolumeMounts {
 			if rel, ok := strings.CutPrefix(e.Value, m.MountPath+"/"); ok {
 				s := secrets[m.Name]
+				if p := tokens[m.Name]; p != nil && e.Name == "KRETSLOPP_GRAPH_FEDERATED_TOKEN_FILE" {
+					// A projected service account token, not a Secret.
+					if !m.ReadOnly || !slices.ContainsFunc(p.Sources, func(s corev1.VolumeProjection) bool {
+						return s.ServiceAccountToken != nil && s.ServiceAccountToken.Path == rel
+					}) {
+						t.Errorf("%s: %s=%s is not a read-only projected service account token", what, e.Name, e.Value)
+					}
+					found = true
+					continue
+				}
 				if s == nil {
 					t.Errorf("%s: %s is in volume %s, which is not a Secret", what, e.Name, m.Name)
 				} else if !m.ReadOnly {
@@ -475,5 +499,52 @@ func checkFilesMounted(t *testing.T, what string, c corev1.Container, pod corev1
 		if !found {
 			t.Errorf("%s: %s=%s is not under any volume mount", what, e.Name, e.Value)
 		}
+	}
+}
+
+// checkWorkloadIdentity: the pull runs as its own service account, named
+// for Entra ID by its client-id annotation, and reads a projected token
+// whose audience is the one a federated identity credential expects.
+func checkWorkloadIdentity(t *testing.T, o objects, cj *batchv1.CronJob, env map[string]string) {
+	t.Helper()
+	pod := cj.Spec.JobTemplate.Spec.Template.Spec
+	d := one(t, "Deployment", o.deployments)
+	if pod.ServiceAccountName == d.Spec.Template.Spec.ServiceAccountName {
+		t.Error("the pull shares the serve pods' service account: a federated credential for it would give the internet-facing pods Graph access")
+	}
+	var sa *corev1.ServiceAccount
+	for _, a := range o.accounts {
+		if a.Name == pod.ServiceAccountName {
+			sa = a
+		}
+	}
+	if sa == nil {
+		t.Fatalf("service account %q of the pull is not in the manifests", pod.ServiceAccountName)
+	}
+	if sa.Annotations["azure.workload.identity/client-id"] == "" {
+		t.Error("the pull's service account has no azure.workload.identity/client-id annotation")
+	}
+	if env["KRETSLOPP_GRAPH_CREDENTIAL"] != "workload_identity" {
+		t.Errorf("KRETSLOPP_GRAPH_CREDENTIAL %q, want workload_identity", env["KRETSLOPP_GRAPH_CREDENTIAL"])
+	}
+	found := false
+	for _, v := range pod.Volumes {
+		if v.Projected == nil {
+			continue
+		}
+		for _, src := range v.Projected.Sources {
+			if tok := src.ServiceAccountToken; tok != nil {
+				found = true
+				if tok.Audience != "api://AzureADTokenExchange" {
+					t.Errorf("projected token audience %q, want api://AzureADTokenExchange", tok.Audience)
+				}
+				if tok.ExpirationSeconds == nil || *tok.ExpirationSeconds > 86400 {
+					t.Error("projected token without a short expiry")
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("no projected service account token for workload identity")
 	}
 }

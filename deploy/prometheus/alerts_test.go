@@ -121,7 +121,7 @@ func TestRulesWellFormed(t *testing.T) {
 			}
 		}
 	}
-	for _, must := range []string{"KretsloppCollectorAllDown", "KretsloppInfluxWriteErrors", "KretsloppInfluxWriteSlow", "KretsloppAuthFailures"} {
+	for _, must := range []string{"KretsloppCollectorAllDown", "KretsloppInfluxWriteErrors", "KretsloppInfluxWriteSlow", "KretsloppAuthFailures", "KretsloppGraphPullFailed", "KretsloppGraphPullBehind"} {
 		if !seen[must] {
 			t.Errorf("alert %s missing", must)
 		}
@@ -159,7 +159,7 @@ func balanced(expr string) error {
 }
 
 // instrumentFiles declare the collector's own instruments.
-var instrumentFiles = []string{"../../collector/internal/ingest/handler.go", "../../collector/internal/server/background.go"}
+var instrumentFiles = []string{"../../collector/internal/ingest/handler.go", "../../collector/internal/server/background.go", "../../collector/internal/pull/metrics.go"}
 
 // declaredMetrics derives the Prometheus names of the instruments the
 // collector declares (instrumentFiles), by the OpenTelemetry Prometheus
@@ -283,4 +283,24 @@ func scrapeCollector(t *testing.T) map[string]bool {
 		}
 	}
 	return names
+}
+
+// TestGraphPullAlertCoversEveryWayToRun: the failed-pull alert watches the
+// pull inside serve (its own gauge), the CronJob and the systemd timer.
+func TestGraphPullAlertCoversEveryWayToRun(t *testing.T) {
+	rf := load(t)
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			if r.Alert != "KretsloppGraphPullFailed" {
+				continue
+			}
+			for _, want := range []string{`kretslopp_graph_pull_failed{job="kretslopp-collector"}`, "kube_job_status_failed", "node_systemd_unit_state"} {
+				if !strings.Contains(r.Expr, want) {
+					t.Errorf("KretsloppGraphPullFailed does not watch %s", want)
+				}
+			}
+			return
+		}
+	}
+	t.Fatal("no KretsloppGraphPullFailed")
 }

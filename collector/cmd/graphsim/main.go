@@ -42,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	scale := fs.Float64("call-record-scale", 0.05, "call records per day relative to the story (1 = a few thousand per workday in 2020)")
 	perDay := fs.Int("call-records-per-day", 0, "fixed number of call records every day (overrides the scale)")
 	pageSize := fs.Int("page-size", 60, "call-record page size (Graph's default is 60)")
+	timeScale := fs.Float64("time-scale", 1, "divide Graph's documented throttling windows by this (1: the documented rates); the collector needs the same graph.time_scale")
+	identityHeader := fs.String("identity-header", "", "serve the managed identity endpoint /msi/token with this X-IDENTITY-HEADER value (point IDENTITY_ENDPOINT and IDENTITY_HEADER at it)")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -67,8 +69,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		Story:    graphsim.Story{Seed: *seed, CallRecordScale: *scale, CallRecordsPerDay: *perDay},
 		Now:      now,
 		TenantID: *tenant, ClientID: *clientID, ClientSecret: *secret,
-		PageSize: *pageSize,
-		Logger:   logger,
+		PageSize: *pageSize, TimeScale: *timeScale, IdentityHeader: *identityHeader,
+		Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -84,6 +86,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		"KRETSLOPP_GRAPH_TENANT_ID=" + *tenant,
 		"KRETSLOPP_GRAPH_CLIENT_ID=" + *clientID,
 		"KRETSLOPP_GRAPH_CLIENT_SECRET=" + *secret,
+		fmt.Sprintf("KRETSLOPP_GRAPH_TIME_SCALE=%g", *timeScale),
 	}
 	if *envOut != "" {
 		var b strings.Builder

@@ -25,6 +25,9 @@ func runConfig(_ context.Context, env *cliEnv, args []string) error {
 	}
 	verr := cfg.Validate()
 	fmt.Fprintf(env.Stdout, "# effective configuration (environment over file over defaults)\n%s", cfg.Redacted().YAML())
+	if cfg.Graph.Configured() {
+		fmt.Fprintf(env.Stdout, "# graph credential in use: %s\n", cfg.Graph.DescribeCredential())
+	}
 	if verr != nil {
 		return fmt.Errorf("configuration is invalid:\n%w", verr)
 	}

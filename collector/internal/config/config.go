@@ -144,7 +144,7 @@ func applyEnv(cfg *Config, env func(string) string) {
 	set(&cfg.Influx.CAFile, "KRETSLOPP_INFLUX_CA_FILE")
 	set(&cfg.LogLevel, "KRETSLOPP_LOG_LEVEL")
 	set(&cfg.DebugListen, "KRETSLOPP_DEBUG_LISTEN")
-	applyGraphEnv(&cfg.Graph, set)
+	applyGraphEnv(&cfg.Graph, set, env)
 }
 
 // Validate checks everything serve needs and lists every problem at once.
@@ -224,6 +224,9 @@ func (c Config) Redacted() Config {
 	}
 	if r.Graph.ClientSecret != "" {
 		r.Graph.ClientSecret = redacted
+	}
+	if r.Graph.ClientCertPassword != "" {
+		r.Graph.ClientCertPassword = redacted
 	}
 	return r
 }

@@ -15,10 +15,18 @@
 // with $filter on startDateTime and follows @odata.nextLink page by page
 // (WithUrl), handing each record on and keeping nothing.
 //
-// All HTTP goes through pull.RetryTransport (Retry-After on 429/503,
-// exponential backoff with jitter otherwise). A 401 (expired or revoked
+// Participants: one Get callRecord with $expand=participants_v2 per group
+// meeting, then List participants_v2 pages beyond 130 entries; only the
+// number of entries leaves this package.
+//
+// All HTTP goes through pull.RetryTransport (pacing by the documented
+// limits, Retry-After on 429/503 up to graph.max_wait, exponential backoff
+// with jitter otherwise, a timeout per attempt). A 401 (expired or revoked
 // token) makes the credential fetch a fresh token once and the request is
 // repeated.
+//
+// Credentials (azidentity): client secret, client certificate (PEM, or
+// PKCS#12 with a password), managed identity, workload identity.
 package graph
 
 import (
@@ -31,7 +39,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -39,7 +46,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 	kiotaauth "github.com/microsoft/kiota-authentication-azure-go"
@@ -59,8 +65,12 @@ type Options struct {
 	// http.DefaultTransport, which trusts the system roots and
 	// SSL_CERT_FILE). Tests pass one trusting the simulator CA.
 	Transport http.RoundTripper
-	// Retry tunes the retry policy (Base is set by New).
-	Retry  pull.RetryTransport
+	// Retry tunes the retry policy (Base, MaxWait and Stats are set by
+	// New unless given).
+	Retry pull.RetryTransport
+	// Pacing is the set of limiters (default: the documented limits at
+	// the configuration's time scale).
+	Pacing *pull.Pacing
 	Logger *slog.Logger
 }
 
@@ -72,8 +82,13 @@ type Client struct {
 	graph    *msgraphsdk.GraphServiceClient
 	api      *http.Client // Graph API, no redirects
 	download *http.Client // pre-authenticated URLs, never an Authorization header
+	pacing   *pull.Pacing
+	stats    *pull.RetryStats
 	logger   *slog.Logger
 }
+
+// Stats are the retry counters of every request the client made.
+func (c *Client) Stats() *pull.RetryStats { return c.stats }
 
 // publicAuthorities are the Entra ID hosts MSAL knows; any other authority
 // host (a disconnected cloud, the simulator) needs instance discovery off,
@@ -115,7 +130,17 @@ func New(cfg config.GraphConfig, opts Options) (*Client, error) {
 	if retry.Logger == nil {
 		retry.Logger = logger
 	}
+	if retry.MaxWait == 0 {
+		retry.MaxWait = cfg.MaxWait
+	}
+	if retry.Stats == nil {
+		retry.Stats = &pull.RetryStats{}
+	}
 	retrying := &retry
+	pacing := opts.Pacing
+	if pacing == nil {
+		pacing = pull.NewPacing(cfg.TimeScale)
+	}
 
 	authority, err := url.Parse(cfg.AuthorityHost)
 	if err != nil || authority.Host == "" {
@@ -126,36 +151,9 @@ func New(cfg config.GraphConfig, opts Options) (*Client, error) {
 		Transport: &http.Client{Transport: base, Timeout: time.Minute},
 	}
 	disableDiscovery := !publicAuthorities[strings.ToLower(authority.Hostname())]
-	var cred azcore.TokenCredential
-	switch {
-	case cfg.ClientCertFile != "":
-		pem, err := os.ReadFile(cfg.ClientCertFile)
-		if err != nil {
-			return nil, fmt.Errorf("graph client certificate: %w", err)
-		}
-		certs, key, err := azidentity.ParseCertificates(pem, nil)
-		if err != nil {
-			return nil, fmt.Errorf("graph client certificate %s: %w", cfg.ClientCertFile, err)
-		}
-		cred, err = azidentity.NewClientCertificateCredential(cfg.TenantID, cfg.ClientID, certs, key,
-			&azidentity.ClientCertificateCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: disableDiscovery})
-		if err != nil {
-			return nil, fmt.Errorf("graph client certificate credential: %w", err)
-		}
-	default:
-		secret := cfg.ClientSecret
-		if secret == "" && cfg.ClientSecretFile != "" {
-			b, err := os.ReadFile(cfg.ClientSecretFile)
-			if err != nil {
-				return nil, fmt.Errorf("graph client secret file: %w", err)
-			}
-			secret = strings.TrimSpace(string(b))
-		}
-		cred, err = azidentity.NewClientSecretCredential(cfg.TenantID, cfg.ClientID, secret,
-			&azidentity.ClientSecretCredentialOptions{ClientOptions: co, DisableInstanceDiscovery: disableDiscovery})
-		if err != nil {
-			return nil, fmt.Errorf("graph client secret credential: %w", err)
-		}
+	cred, err := newCredential(cfg, co, disableDiscovery)
+	if err != nil {
+		return nil, err
 	}
 	rc := &refreshingCredential{inner: cred}
 
@@ -171,7 +169,9 @@ func New(cfg config.GraphConfig, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph authentication provider: %w", err)
 	}
-	sdkHTTP := &http.Client{Transport: retrying, Timeout: 5 * time.Minute}
+	// No client timeout: a Retry-After may be long (up to graph.max_wait);
+	// every attempt has its own timeout in the retry transport.
+	sdkHTTP := &http.Client{Transport: retrying}
 	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, nil, nil, sdkHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("graph request adapter: %w", err)
@@ -180,9 +180,10 @@ func New(cfg config.GraphConfig, opts Options) (*Client, error) {
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Client{
 		cfg: cfg, cred: rc, adapter: adapter, graph: msgraphsdk.NewGraphServiceClient(adapter),
-		api:      &http.Client{Transport: retrying, CheckRedirect: noRedirect, Timeout: 5 * time.Minute},
+		api:      &http.Client{Transport: retrying, CheckRedirect: noRedirect},
 		download: &http.Client{Transport: retrying, CheckRedirect: noRedirect},
-		logger:   logger,
+		pacing:   pacing, stats: retry.Stats,
+		logger: logger,
 	}, nil
 }
 
@@ -260,6 +261,7 @@ func statusError(resp *http.Response) error {
 
 // Report implements pull.Source.
 func (c *Client) Report(ctx context.Context, name, period string, date time.Time) (io.ReadCloser, error) {
+	apiCtx := pull.WithLimiters(ctx, c.pacing.Report(name))
 	for attempt := 0; ; attempt++ {
 		info, err := c.reportRequest(ctx, name, period, date)
 		if err != nil {
@@ -269,7 +271,7 @@ func (c *Client) Report(ctx context.Context, name, period string, date time.Time
 		if err != nil {
 			return nil, fmt.Errorf("graph: authenticating %s: %w", name, err)
 		}
-		req := native.(*http.Request)
+		req := native.(*http.Request).WithContext(apiCtx)
 		resp, err := c.api.Do(req)
 		if err != nil {
 			return nil, fmt.Errorf("graph: %s: %w", name, err)
@@ -289,9 +291,23 @@ func (c *Client) Report(ctx context.Context, name, period string, date time.Time
 		default:
 			err := statusError(resp)
 			drain(resp)
+			var se *StatusError
+			if period == "" && errors.As(err, &se) && notAvailable(se) {
+				return nil, fmt.Errorf("%w: %s", pull.ErrNotAvailable, se)
+			}
 			return nil, err
 		}
 	}
+}
+
+// notAvailable tells Graph's answer to a date outside the report's window:
+// 400 InvalidArgument "Invalid date value specified: … Only support data
+// for the past 28 days." (microsoft-graph-docs-contrib issues #793, #8720).
+func notAvailable(se *StatusError) bool {
+	if se.Status != http.StatusBadRequest {
+		return false
+	}
+	return strings.EqualFold(se.Code, "InvalidArgument") || strings.Contains(strings.ToLower(se.Message), "date")
 }
 
 // fetch downloads a pre-authenticated report URL without Authorization.
@@ -326,7 +342,8 @@ func drain(resp *http.Response) {
 }
 
 // CallRecords implements pull.Source: it lists the call records that started
-// in [from, to) with the SDK, one page at a time.
+// in [from, to) with the SDK, one page at a time, each page paced by the
+// documented list limits (first page, subsequent pages).
 func (c *Client) CallRecords(ctx context.Context, from, to time.Time, each func(callrecords.Record) error) error {
 	filter := fmt.Sprintf("startDateTime ge %s and startDateTime lt %s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
 	builder := c.graph.Communications().CallRecords()
@@ -335,12 +352,17 @@ func (c *Client) CallRecords(ctx context.Context, from, to time.Time, each func(
 	}
 	pages := 0
 	for {
+		limit := c.pacing.ListFirst
+		if pages > 0 {
+			limit = c.pacing.ListNext
+		}
+		pageCtx := pull.WithLimiters(ctx, c.pacing.CallRecords, limit)
 		var page interface {
 			GetOdataNextLink() *string
 		}
 		var records []graphcallrecords.CallRecordable
 		for attempt := 0; ; attempt++ {
-			resp, err := builder.Get(ctx, conf)
+			resp, err := builder.Get(pageCtx, conf)
 			if err != nil {
 				if status(err) == http.StatusUnauthorized && attempt == 0 {
 					c.logger.Warn("graph token refused, fetching a new one", "endpoint", "callRecords")
@@ -355,7 +377,7 @@ func (c *Client) CallRecords(ctx context.Context, from, to time.Time, each func(
 		}
 		pages++
 		for _, r := range records {
-			rec := callrecords.Record{}
+			rec := callrecords.Record{Type: "unknown"}
 			if id := r.GetId(); id != nil {
 				rec.ID = *id
 			}
@@ -371,7 +393,6 @@ func (c *Client) CallRecords(ctx context.Context, from, to time.Time, each func(
 			for _, m := range r.GetModalities() {
 				rec.Modalities = append(rec.Modalities, m.String())
 			}
-			rec.Participants = len(r.GetParticipants())
 			if err := each(rec); err != nil {
 				return err
 			}
@@ -384,6 +405,72 @@ func (c *Client) CallRecords(ctx context.Context, from, to time.Time, each func(
 		builder = c.graph.Communications().CallRecords().WithUrl(*next)
 		conf = nil
 	}
+}
+
+// Participants implements pull.Source: Get callRecord with
+// $expand=participants_v2, then the participants_v2 pages after the first
+// 130 (api-reference/v1.0/api/callrecords-callrecord-get.md), each paced by
+// the per-record limits. It returns the number of entries; the entries
+// themselves (names, ids) are dropped here.
+func (c *Client) Participants(ctx context.Context, id string) (int, error) {
+	first, later := c.pacing.Record()
+	item := c.graph.Communications().CallRecords().ByCallRecordId(id)
+	conf := &communications.CallRecordsCallRecordItemRequestBuilderGetRequestConfiguration{
+		QueryParameters: &communications.CallRecordsCallRecordItemRequestBuilderGetQueryParameters{Expand: []string{"participants_v2"}},
+	}
+	var rec graphcallrecords.CallRecordable
+	for attempt := 0; ; attempt++ {
+		r, err := item.Get(pull.WithLimiters(ctx, c.pacing.CallRecords, first), conf)
+		if err != nil {
+			if status(err) == http.StatusUnauthorized && attempt == 0 {
+				c.cred.force.Store(true)
+				continue
+			}
+			return 0, fmt.Errorf("graph: callRecord participants: %w", describe(err))
+		}
+		rec = r
+		break
+	}
+	n := len(rec.GetParticipantsV2())
+	next := annotation(rec.GetAdditionalData(), "participants_v2@odata.nextLink")
+	for pages := 1; next != ""; pages++ {
+		resp, err := item.Participants_v2().WithUrl(followable(next, c.cfg.BaseURL)).Get(pull.WithLimiters(ctx, c.pacing.CallRecords, later), nil)
+		if err != nil {
+			return 0, fmt.Errorf("graph: callRecord participants page %d: %w", pages+1, describe(err))
+		}
+		n += len(resp.GetValue())
+		next = ""
+		if p := resp.GetOdataNextLink(); p != nil {
+			next = *p
+		}
+	}
+	return n, nil
+}
+
+// annotation reads a string instance annotation the SDK kept aside.
+func annotation(data map[string]any, key string) string {
+	switch v := data[key].(type) {
+	case *string:
+		if v != nil {
+			return *v
+		}
+	case string:
+		return v
+	}
+	return ""
+}
+
+// followable turns the "$metadata#communications/callRecords('id')/participants_v2?…"
+// form that the Get callRecord page shows as participants_v2@odata.nextLink
+// into a request URL (everything after "#" would not reach the server);
+// any other link is used as it is.
+func followable(link, baseURL string) string {
+	const marker = "/$metadata#"
+	i := strings.Index(link, marker)
+	if i < 0 {
+		return link
+	}
+	return strings.TrimRight(baseURL, "/") + "/" + link[i+len(marker):]
 }
 
 func status(err error) int {

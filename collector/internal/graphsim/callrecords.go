@@ -1,14 +1,8 @@
 package graphsim
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"math/big"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -16,8 +10,18 @@ import (
 	"time"
 )
 
-// CallRecordRetention is how long Graph keeps call records.
+// CallRecordRetention is how long Graph keeps call records: "A call record
+// is created after a call or meeting ends and remains available for 30
+// days" (api-reference/v1.0/api/callrecords-cloudcommunications-list-callrecords.md).
 const CallRecordRetention = 30 * 24 * time.Hour
+
+// recordDelay is how long after a call ends its record appears ("created
+// after a call or meeting ends"; the delay itself is not documented).
+const recordDelay = 15 * time.Minute
+
+// participantsPageSize is the maximum participants page: "Maximum page size:
+// 130 entries for participants" (api-reference/v1.0/api/callrecords-callrecord-get.md).
+const participantsPageSize = 130
 
 var filterTerm = regexp.MustCompile(`startDateTime\s+(ge|gt|le|lt)\s+'?([0-9T:.+\-Z]+)'?`)
 
@@ -65,22 +69,81 @@ func (s *Server) CallRecordsBetween(from, to time.Time) []CallRecord {
 	return out
 }
 
+// CallTotals are the sums of what the simulator serves for a span of days.
+type CallTotals struct {
+	Records, GroupCalls, PeerToPeer, Unknown, Participants int64
+}
+
+// CallRecordTotals sums the records the simulator serves for [from, to)
+// without keeping them (the bench checks 174,000 records this way).
+func (s *Server) CallRecordTotals(from, to time.Time) CallTotals {
+	var t CallTotals
+	now := s.opts.Now()
+	for day := truncDay(from); day.Before(to); day = day.AddDate(0, 0, 1) {
+		for i, n := 0, s.opts.Story.CallRecordCount(day); i < n; i++ {
+			rec, start := s.opts.Story.callRecord(day, i, s.opts.TenantID)
+			if !s.visible(rec, start, from, to, now) {
+				continue
+			}
+			t.Records++
+			switch rec.Type {
+			case "groupCall":
+				t.GroupCalls++
+				t.Participants += int64(rec.Participants)
+			case "peerToPeer":
+				t.PeerToPeer++
+			default:
+				t.Unknown++
+			}
+		}
+	}
+	return t
+}
+
 func (s *Server) visible(rec CallRecord, start, from, to, now time.Time) bool {
 	if start.Before(from) || !start.Before(to) {
 		return false
 	}
 	end, _ := time.Parse(time.RFC3339, rec.EndDateTime)
-	// A record appears some minutes after the call ended.
-	return !end.Add(15 * time.Minute).After(now)
+	return !end.Add(recordDelay).After(now)
 }
 
+// pageSize reads "Prefer: odata.maxpagesize={x}" ("must be equal to or less
+// than the maximum allowable page size"), within [1, max].
+func pageSize(w http.ResponseWriter, r *http.Request, def, maxSize int) int {
+	size := def
+	if p := r.Header.Get("Prefer"); strings.Contains(p, "odata.maxpagesize=") {
+		v := p[strings.Index(p, "odata.maxpagesize=")+len("odata.maxpagesize="):]
+		if i := strings.IndexAny(v, ",; "); i >= 0 {
+			v = v[:i]
+		}
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			size = min(n, maxSize)
+			w.Header().Set("Preference-Applied", "odata.maxpagesize="+strconv.Itoa(size))
+		}
+	}
+	return size
+}
+
+// serveCallRecords is List callRecords: $filter on startDateTime (lt, le,
+// gt, ge), 60 records a page by default, @odata.nextLink to the next page
+// (api-reference/v1.0/api/callrecords-cloudcommunications-list-callrecords.md).
 func (s *Server) serveCallRecords(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now().UTC()
 	q := r.URL.Query()
 	var c cursor
-	if tok := q.Get("$skiptoken"); tok != "" {
+	first := q.Get("$skiptoken") == ""
+	kind, lim := "list", limitListFirst
+	if !first {
+		lim = limitListNext
+	}
+	if wait, ok := s.throttle.admit(s.callRecordChecks(r, check{key: "list/" + strconv.FormatBool(first), limit: lim, kind: kind})...); !ok {
+		s.tooMany(w, wait)
+		return
+	}
+	if !first {
 		var err error
-		if c, err = parseCursor(tok); err != nil {
+		if c, err = parseCursor(q.Get("$skiptoken")); err != nil {
 			graphError(w, http.StatusBadRequest, "BadRequest", "Invalid $skiptoken.")
 			return
 		}
@@ -110,19 +173,9 @@ func (s *Server) serveCallRecords(w http.ResponseWriter, r *http.Request) {
 		c.from = maxTime(c.from, now.Add(-CallRecordRetention))
 		c.day = truncDay(c.from)
 	}
-	size := s.opts.PageSize
-	if p := r.Header.Get("Prefer"); strings.Contains(p, "odata.maxpagesize=") {
-		v := p[strings.Index(p, "odata.maxpagesize=")+len("odata.maxpagesize="):]
-		if i := strings.IndexAny(v, ",; "); i >= 0 {
-			v = v[:i]
-		}
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			size = min(n, 1000)
-			w.Header().Set("Preference-Applied", "odata.maxpagesize="+strconv.Itoa(size))
-		}
-	}
+	size := pageSize(w, r, s.opts.PageSize, 1000)
 	page := make([]CallRecord, 0, size)
-	if s.opts.DuplicateAcrossPages && q.Get("$skiptoken") != "" && c.idx > 0 {
+	if s.opts.DuplicateAcrossPages && !first && c.idx > 0 {
 		c.idx-- // repeat the last record of the previous page
 	}
 	story := s.opts.Story
@@ -137,6 +190,7 @@ scan:
 			}
 			rec, start := story.callRecord(c.day, c.idx, s.opts.TenantID)
 			if s.visible(rec, start, c.from, c.to, now) {
+				rec.OrganizerV2Context = s.BaseURL() + "/$metadata#communications/callRecords('" + rec.ID + "')/organizer_v2/$entity"
 				page = append(page, rec)
 			}
 		}
@@ -147,6 +201,112 @@ scan:
 	}
 	if more {
 		body["@odata.nextLink"] = s.BaseURL() + "/communications/callRecords?$skiptoken=" + c.token()
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// callRecordChecks are the tenant and app limits every callRecord request
+// counts against, plus the extra ones of the request.
+func (s *Server) callRecordChecks(r *http.Request, extra ...check) []check {
+	app := s.clientOf(r)
+	return append([]check{
+		{key: "callRecords/tenant", limit: limitCallRecordsTenant, kind: "callRecords"},
+		{key: "callRecords/app/" + app, limit: limitCallRecordsApp, kind: "callRecords"},
+	}, extra...)
+}
+
+var recordPath = regexp.MustCompile(`^/v1\.0/communications/callRecords(?:/([0-9a-fA-F-]{36})|\('([0-9a-fA-F-]{36})'\))(/participants_v2)?$`)
+
+// lookupRecord finds a record by id; ok is false when it does not exist or
+// is older than 30 days ("Requests for call records older than 30 days will
+// receive a 404 Not Found response", api-reference/v1.0/api/callrecords-callrecord-get.md).
+func (s *Server) lookupRecord(id string) (CallRecord, bool) {
+	day, i, ok := parseRecordID(id)
+	if !ok || i >= s.opts.Story.CallRecordCount(day) {
+		return CallRecord{}, false
+	}
+	rec, start := s.opts.Story.callRecord(day, i, s.opts.TenantID)
+	now := s.opts.Now().UTC()
+	if rec.ID != id || !s.visible(rec, start, now.Add(-CallRecordRetention), now, now) {
+		return CallRecord{}, false
+	}
+	return rec, true
+}
+
+// serveCallRecord is Get callRecord (with $expand=participants_v2) and
+// List participants_v2 (api-reference/v1.0/api/callrecords-callrecord-list-participants_v2.md),
+// both paged by 130 participants.
+func (s *Server) serveCallRecord(w http.ResponseWriter, r *http.Request, m []string) {
+	id := m[1] + m[2]
+	list := m[3] != ""
+	q := r.URL.Query()
+	first := q.Get("$skiptoken") == ""
+	rl := check{key: "record/" + id + "/first", limit: limitRecordFirst, kind: "record"}
+	if !first {
+		rl = check{key: "record/" + id + "/next", limit: limitRecordNext, kind: "record"}
+	}
+	if wait, ok := s.throttle.admit(s.callRecordChecks(r, rl)...); !ok {
+		s.tooMany(w, wait)
+		return
+	}
+	rec, ok := s.lookupRecord(id)
+	if !ok {
+		graphError(w, http.StatusNotFound, "NotFound", "The requested call record was not found.")
+		return
+	}
+	from := 0
+	if !first {
+		n, err := strconv.Atoi(q.Get("$skiptoken"))
+		if err != nil || n < 0 {
+			graphError(w, http.StatusBadRequest, "BadRequest", "Invalid $skiptoken.")
+			return
+		}
+		from = n
+	}
+	size := pageSize(w, r, participantsPageSize, participantsPageSize)
+	day, i, _ := parseRecordID(id)
+	var parts []Participant
+	for p := from; p < rec.Participants && len(parts) < size; p++ {
+		parts = append(parts, s.opts.Story.participant(day, i, p, rec.Type, s.opts.TenantID))
+	}
+	next := ""
+	if from+len(parts) < rec.Participants {
+		next = s.BaseURL() + "/communications/callRecords/" + id + "/participants_v2?$skiptoken=" + strconv.Itoa(from+len(parts))
+	}
+	if list {
+		body := map[string]any{
+			"@odata.context": s.BaseURL() + "/$metadata#communications/callRecords('" + id + "')/participants_v2",
+			"value":          parts,
+		}
+		if next != "" {
+			body["@odata.nextLink"] = next
+		}
+		writeJSON(w, http.StatusOK, body)
+		return
+	}
+	body := map[string]any{
+		"@odata.context":       s.BaseURL() + "/$metadata#communications/callRecords/$entity",
+		"id":                   rec.ID,
+		"version":              rec.Version,
+		"type":                 rec.Type,
+		"modalities":           rec.Modalities,
+		"lastModifiedDateTime": rec.LastModifiedDateTime,
+		"startDateTime":        rec.StartDateTime,
+		"endDateTime":          rec.EndDateTime,
+		"joinWebUrl":           rec.JoinWebURL,
+		"organizer_v2":         rec.OrganizerV2,
+	}
+	if strings.Contains(q.Get("$expand"), "participants_v2") {
+		body["@odata.context"] = s.BaseURL() + "/$metadata#communications/callRecords(participants_v2())/$entity"
+		body["participants_v2@odata.context"] = s.BaseURL() + "/$metadata#communications/callRecords('" + id + "')/participants_v2/$entity"
+		body["participants_v2"] = parts
+		if next != "" {
+			// The page's example shows a "$metadata#…" link, which no
+			// client can follow; the simulator sends the List
+			// participants_v2 URL that paging needs ("continue making
+			// additional requests with the @odata.nextLink URL").
+			body["participants_v2@odata.nextLink"] = next
+		}
 	}
 	writeJSON(w, http.StatusOK, body)
 }
@@ -163,64 +323,4 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
-}
-
-// verifyAssertion checks a client assertion (a JWT signed with the client
-// certificate's key, as azidentity's ClientCertificateCredential sends).
-func (s *Server) verifyAssertion(assertion, clientID string) error {
-	parts := strings.Split(assertion, ".")
-	if len(parts) != 3 {
-		return errBadAssertion
-	}
-	var hdr struct {
-		Alg string `json:"alg"`
-	}
-	var claims struct {
-		Iss string `json:"iss"`
-		Sub string `json:"sub"`
-		Aud string `json:"aud"`
-		Exp int64  `json:"exp"`
-	}
-	for i, v := range []any{&hdr, &claims} {
-		b, err := base64.RawURLEncoding.DecodeString(parts[i])
-		if err != nil {
-			return errBadAssertion
-		}
-		if err := json.Unmarshal(b, v); err != nil {
-			return errBadAssertion
-		}
-	}
-	if claims.Iss != clientID || claims.Sub != clientID {
-		return fmt.Errorf("iss/sub %q does not match client_id", claims.Iss)
-	}
-	if claims.Exp != 0 && time.Unix(claims.Exp, 0).Before(time.Now().Add(-5*time.Minute)) {
-		return fmt.Errorf("assertion expired")
-	}
-	cert := s.opts.ClientCertificate
-	if cert == nil {
-		return nil
-	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil {
-		return errBadAssertion
-	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	switch pub := cert.PublicKey.(type) {
-	case *rsa.PublicKey:
-		switch hdr.Alg {
-		case "RS256":
-			return rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig)
-		case "PS256":
-			return rsa.VerifyPSS(pub, crypto.SHA256, digest[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
-		}
-	case *ecdsa.PublicKey:
-		if hdr.Alg == "ES256" && len(sig) == 64 {
-			r, ss := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-			if ecdsa.Verify(pub, digest[:], r, ss) {
-				return nil
-			}
-			return fmt.Errorf("bad signature")
-		}
-	}
-	return fmt.Errorf("unsupported alg %q", hdr.Alg)
 }

@@ -10,37 +10,78 @@ import (
 )
 
 // CallRecord is the JSON shape of one microsoft.graph.callRecords.callRecord
-// as the list endpoint returns it (participants_v2 and sessions are not
-// expanded by the list call; the deprecated participants collection is).
+// as the list endpoint returns it
+// (api-reference/v1.0/api/callrecords-cloudcommunications-list-callrecords.md,
+// example 1): no participants_v2 and no sessions ("the listed call records
+// don't include expandable relationships such as sessions and
+// participants_v2"), organizer_v2 expanded ("expanded by default",
+// api-reference/v1.0/resources/callrecords-callrecord.md), and none of the
+// deprecated organizer and participants properties, which stopped
+// returning data on 30 June 2026.
 type CallRecord struct {
-	ODataType            string        `json:"@odata.type"`
-	ID                   string        `json:"id"`
-	Version              int           `json:"version"`
-	Type                 string        `json:"type"`
-	Modalities           []string      `json:"modalities"`
-	LastModifiedDateTime string        `json:"lastModifiedDateTime"`
-	StartDateTime        string        `json:"startDateTime"`
-	EndDateTime          string        `json:"endDateTime"`
-	JoinWebURL           *string       `json:"joinWebUrl"`
-	Organizer            identitySet   `json:"organizer"`
-	Participants         []identitySet `json:"participants"`
+	ID                   string       `json:"id"`
+	Version              int          `json:"version"`
+	Type                 string       `json:"type"`
+	Modalities           []string     `json:"modalities"`
+	LastModifiedDateTime string       `json:"lastModifiedDateTime"`
+	StartDateTime        string       `json:"startDateTime"`
+	EndDateTime          string       `json:"endDateTime"`
+	JoinWebURL           *string      `json:"joinWebUrl"`
+	OrganizerV2Context   string       `json:"organizer_v2@odata.context,omitempty"`
+	OrganizerV2          *Participant `json:"organizer_v2,omitempty"`
+	// Participants is how many participants_v2 entries the record has; the
+	// entries are served by Get callRecord with $expand=participants_v2.
+	Participants int `json:"-"`
+}
+
+// Participant is a microsoft.graph.callRecords.participant
+// (api-reference/v1.0/resources/callrecords-participant.md: id, identity).
+type Participant struct {
+	ID       string                    `json:"id"`
+	Identity communicationsIdentitySet `json:"identity"`
 }
 
 type identity struct {
-	ID          string `json:"id"`
-	DisplayName string `json:"displayName"`
-	TenantID    string `json:"tenantId,omitempty"`
+	ID          string  `json:"id"`
+	DisplayName *string `json:"displayName"`
+	TenantID    *string `json:"tenantId"`
 }
 
-type identitySet struct {
-	User *identity `json:"user"`
+// communicationsIdentitySet as in the list example (user, or phone for a
+// call from a phone number).
+type communicationsIdentitySet struct {
+	User  *identity `json:"user"`
+	Phone *identity `json:"phone,omitempty"`
 }
+
+// Shares of the call types (callType: api-reference/v1.0/resources/callrecords-callrecord.md,
+// "unknown, groupCall, peerToPeer, unknownFutureValue"). Microsoft's list
+// example shows two unknown-type records: 3- and 4-second audio calls with
+// a phone number as organizer.
+const (
+	shareUnknown            = 0.04
+	shareUnknownFutureValue = 0.005
+	shareGroup              = 0.53
+	// One group meeting in 150 is a large one, beyond the 130 participants
+	// of one page (api-reference/v1.0/api/callrecords-callrecord-get.md:
+	// "Maximum page size: 130 entries for participants").
+	shareLargeMeeting = 1.0 / 150
+)
 
 // callRecord builds record i of the day. Records are generated, not stored:
 // the same (seed, day, i) always gives the same record.
 func (s Story) callRecord(day time.Time, i int, tenant string) (CallRecord, time.Time) {
 	u := func(k string) float64 { return s.unit(day, k, uint64(i)) }
-	group := u("type") < 1/1.8
+	kind := u("type")
+	typ := "peerToPeer"
+	switch {
+	case kind < shareUnknown:
+		typ = "unknown"
+	case kind < shareUnknown+shareUnknownFutureValue:
+		typ = "unknownFutureValue"
+	case kind < shareUnknown+shareUnknownFutureValue+shareGroup:
+		typ = "groupCall"
+	}
 	// Meetings start between 07:00 and 17:00, to the second. Every 40th
 	// record starts in the same second as the one before it (two meetings
 	// booked at 09:00:00 are common).
@@ -53,55 +94,98 @@ func (s Story) callRecord(day time.Time, i int, tenant string) (CallRecord, time
 	var dur time.Duration
 	var parts int
 	mods := []string{"audio"}
-	if group {
+	switch typ {
+	case "groupCall":
 		dur = time.Duration(15+u("dur")*60) * time.Minute
 		parts = 2 + int(u("parts")*11)
+		if u("large") < shareLargeMeeting {
+			parts = 131 + int(u("largesize")*270)
+		}
 		if u("video") < 0.6 {
 			mods = append(mods, "video")
 		}
 		if u("screen") < 0.35 {
 			mods = append(mods, "screenSharing")
 		}
-	} else {
+	case "peerToPeer":
 		dur = time.Duration(1+u("dur")*20) * time.Minute
 		parts = 2
 		if u("video") < 0.3 {
 			mods = append(mods, "video")
 		}
+	default:
+		dur = time.Duration(3+u("dur")*180) * time.Second
+		parts = 1 + int(u("parts")*2)
 	}
-	dur += time.Duration(u("sec")*60) * time.Second
+	if typ == "groupCall" || typ == "peerToPeer" {
+		dur += time.Duration(u("sec")*60) * time.Second
+	}
 	end := start.Add(dur)
 	rec := CallRecord{
-		ODataType:            "#microsoft.graph.callRecords.callRecord",
-		ID:                   s.uuid(day, "rec", uint64(i)),
+		ID:                   s.recordID(day, i),
 		Version:              1,
-		Type:                 "peerToPeer",
+		Type:                 typ,
 		Modalities:           mods,
 		LastModifiedDateTime: end.Add(7 * time.Minute).Format(time.RFC3339),
 		StartDateTime:        start.Format(time.RFC3339),
 		EndDateTime:          end.Format(time.RFC3339),
+		Participants:         parts,
 	}
-	if group {
-		rec.Type = "groupCall"
+	if typ == "groupCall" {
 		url := "https://teams.microsoft.com/l/meetup-join/19%3ameeting_" + rec.ID[:13] + "%40thread.v2/0"
 		rec.JoinWebURL = &url
 	}
-	users := s.users()
-	for p := 0; p < parts; p++ {
-		k := int(s.hash(day, "who", uint64(i*16+p)) % uint64(users))
-		rec.Participants = append(rec.Participants, identitySet{User: s.person(k, tenant)})
-	}
-	rec.Organizer = rec.Participants[0]
+	org := s.participant(day, i, 0, typ, tenant)
+	rec.OrganizerV2 = &org
 	return rec, start
 }
 
+// participant returns entry p of a record's participants_v2.
+func (s Story) participant(day time.Time, i, p int, typ, tenant string) Participant {
+	if typ == "unknown" || typ == "unknownFutureValue" {
+		if p == 0 {
+			// As in the list example: a phone number as organizer.
+			num := fmt.Sprintf("+4687%07d", s.hash(day, "phone", uint64(i))%10000000)
+			return Participant{ID: num, Identity: communicationsIdentitySet{Phone: &identity{ID: num}}}
+		}
+	}
+	k := int(s.hash(day, "who", uint64(i*512+p)) % uint64(s.users()))
+	who := s.person(k, tenant)
+	return Participant{ID: who.ID, Identity: communicationsIdentitySet{User: who}}
+}
+
 func (s Story) person(k int, tenant string) *identity {
-	return &identity{ID: s.uuid(time.Time{}, "user", uint64(k)), DisplayName: fmt.Sprintf("Anställd %05d", k), TenantID: tenant}
+	name := fmt.Sprintf("Anställd %05d", k)
+	id := &identity{ID: s.uuid(time.Time{}, "user", uint64(k)), DisplayName: &name}
+	if tenant != "" {
+		id.TenantID = &tenant
+	}
+	return id
 }
 
 func (s Story) uuid(day time.Time, key string, i uint64) string {
 	a, b := s.hash(day, key, i), s.hash(day, key+"/2", i)
 	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xfff, 0x8000|(b>>48)&0x3fff, b&0xffffffffffff)
+}
+
+// recordID is a UUID whose last group holds the day and the index, so that
+// Get callRecord finds the record again without storing it.
+func (s Story) recordID(day time.Time, i int) string {
+	a, b := s.hash(day, "rec", uint64(i)), s.hash(day, "rec/2", uint64(i))
+	n := uint64(day.Unix()/86400)<<24 | uint64(i)&0xffffff
+	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xfff, 0x8000|(b>>48)&0x3fff, n&0xffffffffffff)
+}
+
+// parseRecordID returns the day and index of a recordID.
+func parseRecordID(id string) (time.Time, int, bool) {
+	if len(id) != 36 {
+		return time.Time{}, 0, false
+	}
+	n, err := strconv.ParseUint(id[24:], 16, 64)
+	if err != nil {
+		return time.Time{}, 0, false
+	}
+	return time.Unix(int64(n>>24)*86400, 0).UTC(), int(n & 0xffffff), true
 }
 
 // Report names the simulator serves, as they appear in the Graph URL.

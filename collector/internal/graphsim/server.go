@@ -11,9 +11,19 @@
 //     302 to a pre-authenticated download URL that refuses an Authorization
 //     header and serves a CSV with a UTF-8 BOM and Graph's column headers;
 //   - call records (/v1.0/communications/callRecords) with $filter on
-//     startDateTime, 30 days retention and @odata.nextLink paging;
+//     startDateTime, 30 days retention and @odata.nextLink paging; one
+//     record with $expand=participants_v2 and List participants_v2;
+//   - throttling at the documented limits (throttle.go), faster with
+//     Options.TimeScale;
+//   - managed identity (the App Service / Container Apps identity
+//     endpoint) and workload identity federation (a client assertion from
+//     a trusted issuer);
 //   - fault injection: 429/503 with or without Retry-After, 5xx, expired
 //     tokens (401), through the Go API or the admin endpoints under /_sim/.
+//
+// Each behaviour cites the page of microsoft-graph-docs-contrib (or of
+// azure-docs) it imitates; where the simulator and a page differ, the page
+// is right and the simulator is wrong.
 //
 // The data is a deterministic municipal story (see Story).
 package graphsim
@@ -52,6 +62,15 @@ type Options struct {
 	// signature verifies (see verifyAssertion).
 	TenantID, ClientID, ClientSecret string
 	ClientCertificate                *x509.Certificate
+	// FederatedCredential, when set, accepts client assertions issued by
+	// another identity provider (workload identity federation, Kubernetes).
+	FederatedCredential *FederatedCredential
+	// IdentityHeader, when set, serves the managed identity endpoint
+	// /msi/token that checks X-IDENTITY-HEADER against it.
+	IdentityHeader string
+	// TimeScale divides every throttling window and Retry-After (default
+	// 1: the documented rates). Tests and the bench run faster with it.
+	TimeScale float64
 	// TokenLifetime is the access-token lifetime (default 1 h).
 	TokenLifetime time.Duration
 	// ReportLag is how many days the usage reports lag behind today
@@ -63,6 +82,9 @@ type Options struct {
 	// DuplicateAcrossPages repeats the last record of a page at the start of
 	// the next one, as an eventually consistent listing may.
 	DuplicateAcrossPages bool
+	// RequestLog is how many answered requests Requests keeps (default
+	// 100,000; negative: none, for the bench's memory figures).
+	RequestLog int
 	// Hostnames are added to the server certificate (localhost, 127.0.0.1
 	// and ::1 always are).
 	Hostnames []string
@@ -86,6 +108,7 @@ type Fault struct {
 type Request struct {
 	Time          time.Time
 	Method, Path  string
+	RawQuery      string
 	Status        int
 	Authorization bool
 }
@@ -99,12 +122,19 @@ type Server struct {
 	url    string
 	logger *slog.Logger
 
+	throttle *throttle
+
 	mu        sync.Mutex
-	tokens    map[string]time.Time // token → expiry
+	tokens    map[string]issued // token → expiry and app
 	downloads map[string]download
 	faults    []*Fault
 	log       []Request
 	tokenReqs int
+}
+
+type issued struct {
+	expires time.Time
+	client  string
 }
 
 type download struct {
@@ -129,6 +159,9 @@ func Start(addr string, opts Options) (*Server, error) {
 	if opts.PageSize <= 0 {
 		opts.PageSize = 60
 	}
+	if opts.RequestLog == 0 {
+		opts.RequestLog = 100000
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -143,8 +176,8 @@ func Start(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graphsim: listen: %w", err)
 	}
-	s := &Server{opts: opts, ca: ca, ln: ln, logger: opts.Logger,
-		tokens: map[string]time.Time{}, downloads: map[string]download{}}
+	s := &Server{opts: opts, ca: ca, ln: ln, logger: opts.Logger, throttle: newThrottle(opts.TimeScale),
+		tokens: map[string]issued{}, downloads: map[string]download{}}
 	host := ln.Addr().String()
 	if h, p, err := net.SplitHostPort(host); err == nil && (h == "127.0.0.1" || h == "::" || h == "0.0.0.0" || h == "::1") {
 		host = net.JoinHostPort("127.0.0.1", p)
@@ -212,8 +245,9 @@ func (s *Server) ExpireTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	past := s.opts.Now().Add(-time.Minute)
-	for t := range s.tokens {
-		s.tokens[t] = past
+	for t, v := range s.tokens {
+		v.expires = past
+		s.tokens[t] = v
 	}
 }
 
@@ -251,10 +285,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		s.mu.Lock()
-		if len(s.log) >= 100000 {
+		if s.opts.RequestLog < 0 {
+			s.mu.Unlock()
+			return
+		}
+		if len(s.log) >= s.opts.RequestLog {
 			s.log = s.log[1:]
 		}
-		s.log = append(s.log, Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Status: rec.status, Authorization: r.Header.Get("Authorization") != ""})
+		s.log = append(s.log, Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Status: rec.status, Authorization: r.Header.Get("Authorization") != ""})
 		s.mu.Unlock()
 		s.logger.Debug("graphsim request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
 	}()
@@ -287,6 +325,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveToken(w, r)
 	case strings.HasPrefix(path, "/download/"):
 		s.serveDownload(w, r)
+	case path == "/msi/token" && s.opts.IdentityHeader != "":
+		s.serveManagedIdentity(w, r)
 	case strings.HasPrefix(path, "/v1.0/"):
 		if !s.authorized(w, r) {
 			return
@@ -296,6 +336,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.serveReport(w, r)
 		case path == "/v1.0/communications/callRecords":
 			s.serveCallRecords(w, r)
+		case recordPath.MatchString(path):
+			s.serveCallRecord(w, r, recordPath.FindStringSubmatch(path))
 		default:
 			graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource not found for the segment.")
 		}
@@ -423,6 +465,11 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case r.PostForm.Get("client_assertion") != "" && r.PostForm.Get("client_assertion_type") != assertionType:
+		// v2-oauth2-client-creds-grant-flow.md: client_assertion_type must be
+		// urn:ietf:params:oauth:client-assertion-type:jwt-bearer.
+		tokenError(w, http.StatusBadRequest, "invalid_request", "AADSTS50027: client_assertion_type must be "+assertionType+".")
+		return
 	case r.PostForm.Get("client_secret") != "":
 		if s.opts.ClientSecret != "" && r.PostForm.Get("client_secret") != s.opts.ClientSecret {
 			tokenError(w, http.StatusUnauthorized, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
@@ -437,15 +484,62 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusUnauthorized, "invalid_client", "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
 		return
 	}
+	tok := s.issue(clientID)
+	secs := int(s.opts.TokenLifetime / time.Second)
+	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": secs, "ext_expires_in": secs, "access_token": tok})
+}
+
+const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// issue makes an access token for an app.
+func (s *Server) issue(clientID string) string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	tok := "sim." + base64.RawURLEncoding.EncodeToString(b[:])
 	s.mu.Lock()
-	s.tokens[tok] = s.opts.Now().Add(s.opts.TokenLifetime)
+	s.tokens[tok] = issued{expires: s.opts.Now().Add(s.opts.TokenLifetime), client: clientID}
 	s.tokenReqs++
 	s.mu.Unlock()
-	secs := int(s.opts.TokenLifetime / time.Second)
-	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": secs, "ext_expires_in": secs, "access_token": tok})
+	return tok
+}
+
+// clientOf is the app a Graph request's token was issued to.
+func (s *Server) clientOf(r *http.Request) string {
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens[tok].client
+}
+
+// serveManagedIdentity is the managed identity endpoint of App Service and
+// Container Apps (azure-docs articles/container-apps/managed-identity.md,
+// "REST endpoint reference"; azure-docs articles/app-service/overview-managed-identity.md):
+// GET {IDENTITY_ENDPOINT}?resource=…&api-version=2019-08-01 with the
+// X-IDENTITY-HEADER header, optional client_id of a user-assigned identity;
+// the answer carries access_token, expires_on (unix seconds as a string),
+// resource, token_type and client_id.
+func (s *Server) serveManagedIdentity(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	switch {
+	case r.Header.Get("X-IDENTITY-HEADER") != s.opts.IdentityHeader:
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"statusCode": 401, "message": "X-IDENTITY-HEADER is missing or wrong."})
+		return
+	case q.Get("api-version") < "2019-08-01":
+		writeJSON(w, http.StatusBadRequest, map[string]any{"statusCode": 400, "message": "api-version must be 2019-08-01 or later."})
+		return
+	case q.Get("resource") == "":
+		writeJSON(w, http.StatusBadRequest, map[string]any{"statusCode": 400, "message": "resource is required."})
+		return
+	}
+	client := q.Get("client_id")
+	if client == "" {
+		client = "system-assigned"
+	}
+	tok := s.issue(client)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"access_token": tok, "expires_on": strconv.FormatInt(s.opts.Now().Add(s.opts.TokenLifetime).Unix(), 10),
+		"resource": q.Get("resource"), "token_type": "Bearer", "client_id": client,
+	})
 }
 
 // authorized checks the bearer token of a Graph request.
@@ -457,8 +551,9 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	s.mu.Lock()
-	exp, known := s.tokens[tok]
+	t, known := s.tokens[tok]
 	s.mu.Unlock()
+	exp := t.expires
 	if !known {
 		graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed.")
 		return false
@@ -484,6 +579,14 @@ func (s *Server) serveReport(w http.ResponseWriter, r *http.Request) {
 		graphError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+report+"'.")
 		return
 	}
+	// Every report API has its own limit (concepts/throttling-limits.md);
+	// retries count.
+	if wait, ok := s.throttle.admit(
+		check{key: "reports/app/" + s.clientOf(r) + "/" + report, limit: limitReportApp, kind: "reports"},
+		check{key: "reports/tenant/" + report, limit: limitReportTenant, kind: "reports"}); !ok {
+		s.tooMany(w, wait)
+		return
+	}
 	refresh := s.ReportRefreshDate()
 	d := download{report: report, refresh: refresh, expires: time.Now().Add(5 * time.Minute)}
 	switch {
@@ -506,15 +609,23 @@ func (s *Server) serveReport(w http.ResponseWriter, r *http.Request) {
 			graphError(w, http.StatusBadRequest, "BadRequest", "Invalid date: "+m[3])
 			return
 		}
-		if day.Before(truncDay(s.opts.Now()).AddDate(0, 0, -28)) || day.After(truncDay(s.opts.Now())) {
-			graphError(w, http.StatusBadRequest, "BadRequest", "The date must be within the last 28 days.")
+		// The page says the report by date covers "the past 30 days";
+		// real tenants answer 400 InvalidArgument "Invalid date value
+		// specified: 2020-06-03. Only support data for the past 28 days."
+		// for a date 28 days back on 2020-07-01 (microsoft-graph-docs-contrib
+		// issues #793 and #8720, recorded against Graph). A date in the
+		// future is no more valid.
+		today := truncDay(s.opts.Now())
+		if !day.After(today.AddDate(0, 0, -28)) || day.After(today) {
+			graphError(w, http.StatusBadRequest, "InvalidArgument", "Invalid date value specified: "+m[3]+". Only support data for the past 28 days.")
 			return
 		}
 		// The report for one date lists that day's activity; its Report
 		// Refresh Date column says when the tenant's data was last updated
 		// (Microsoft: the admin center's "last updated"), which is a later
 		// day than the date asked for. A date inside the reporting lag has
-		// no data yet (header only).
+		// no data yet: the pages do not say what Graph answers then; the
+		// simulator serves the CSV header without rows.
 		d.from, d.period = day, 1
 		if day.After(refresh) {
 			d.period = 0

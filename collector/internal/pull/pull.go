@@ -1,10 +1,12 @@
 // Package pull runs one Microsoft Graph pull: every usage report and the call
 // records, each into its own measurement, one point per UTC day, and a
 // summary. It decides how far back to go from what InfluxDB already holds
-// (the collector keeps no other state) and never stops at the first failing
+// (the collector keeps no other state: the call-record checkpoint is the
+// listed_at field of each day's point) and never stops at the first failing
 // report. The Graph side is behind the Source interface, implemented with
 // msgraph-sdk-go in package graph, so this package compiles and tests
-// without the SDK.
+// without the SDK. It also paces requests by Graph's documented limits
+// (limit.go) and retries them (retry.go).
 package pull
 
 import (
@@ -26,12 +28,20 @@ import (
 type Source interface {
 	// Report returns the CSV of a usage report as Graph serves it after the
 	// 302 (UTF-8 BOM included). period is "D7", "D30", "D90" or "D180";
-	// for a report by date, period is "" and date is the day.
+	// for a report by date, period is "" and date is the day. A date Graph
+	// has no data for answers an error that wraps ErrNotAvailable.
 	Report(ctx context.Context, name, period string, date time.Time) (io.ReadCloser, error)
 	// CallRecords lists the call records that started in [from, to), page
 	// by page, calling each for every record.
 	CallRecords(ctx context.Context, from, to time.Time, each func(callrecords.Record) error) error
+	// Participants counts the participants_v2 entries of one call record
+	// (every page of them). No identity leaves it.
+	Participants(ctx context.Context, id string) (int, error)
 }
+
+// ErrNotAvailable is Graph saying that it has no report for a date (outside
+// the window it keeps, or not yet processed): nothing to pull, no failure.
+var ErrNotAvailable = errors.New("Graph has no data for this date")
 
 // Store is the InfluxDB side (influx.Client implements it).
 type Store interface {
@@ -54,29 +64,45 @@ type Report struct {
 	// NoSource: the measurement has no "source" field to tell pulled days
 	// from imported ones (teams_clients), so any day counts.
 	NoSource bool
+	// Skype reports are pulled only with Options.Skype: Skype for Business
+	// Online was retired on 31 July 2021.
+	Skype bool
 }
 
-// Reports are the usage reports pulled, in order.
+// Reports are the usage reports, in order.
 var Reports = []Report{
 	{Name: "getTeamsUserActivityCounts", Format: meetings.FormatTeamsActivityCounts, Measurement: schema.Meetings, Where: `"platform" = 'teams'`, Field: "meetings"},
 	{Name: "getTeamsUserActivityUserDetail", Format: meetings.FormatTeamsUserDetail, Measurement: schema.TeamsMeetingTypes, Where: `"report_period" = '1'`, Field: "users", ByDate: true},
 	{Name: "getTeamsDeviceUsageUserCounts", Format: meetings.FormatTeamsDeviceUsage, Measurement: schema.TeamsClients, Field: "windows", NoSource: true},
-	{Name: "getSkypeForBusinessOrganizerActivityCounts", Format: meetings.FormatSkypeOrganizer, Measurement: schema.Meetings, Where: `"platform" = 'skype'`, Field: "conf_audio_video"},
-	{Name: "getSkypeForBusinessParticipantActivityCounts", Format: meetings.FormatSkypeParticipant, Measurement: schema.Meetings, Where: `"platform" = 'skype'`, Field: "part_audio_video"},
-	{Name: "getSkypeForBusinessPeerToPeerActivityCounts", Format: meetings.FormatSkypePeerToPeer, Measurement: schema.Meetings, Where: `"platform" = 'skype'`, Field: "p2p_audio"},
+	{Name: "getSkypeForBusinessOrganizerActivityCounts", Format: meetings.FormatSkypeOrganizer, Measurement: schema.Meetings, Where: `"platform" = 'skype'`, Field: "conf_audio_video", Skype: true},
+	{Name: "getSkypeForBusinessParticipantActivityCounts", Format: meetings.FormatSkypeParticipant, Measurement: schema.Meetings, Where: `"platform" = 'skype'`, Field: "part_audio_video", Skype: true},
+	{Name: "getSkypeForBusinessPeerToPeerActivityCounts", Format: meetings.FormatSkypePeerToPeer, Measurement: schema.Meetings, Where: `"platform" = 'skype'`, Field: "p2p_audio", Skype: true},
 }
 
 // CallRecordsName names the call-record step in the summary.
 const CallRecordsName = "callRecords"
 
+// DateWindowDays is how many days back a report by date can be asked for:
+// the page says 30 (api-reference/v1.0/api/reportroot-getteamsuseractivityuserdetail.md),
+// Graph answers 400 InvalidArgument "Only support data for the past 28
+// days" beyond 28 (microsoft-graph-docs-contrib issues #793 and #8720,
+// recorded on real tenants); the pull keeps to the smaller.
+const DateWindowDays = 28
+
+// Settle is how long after a day's end its call records are taken as
+// complete: a listing that started earlier is provisional and the day is
+// listed again by the next run.
+const Settle = 24 * time.Hour
+
 // Options tune a run.
 type Options struct {
 	// Period forces the report period (D7, D30, D90, D180); empty chooses
 	// from InfluxDB: D180 on the first run, then the shortest period that
-	// reaches back past the newest day already written.
+	// reaches back past the newest day already written. For call records
+	// it relists the last n days.
 	Period string
 	// Since forces the first day to pull (reports: the shortest period
-	// covering it; call records: from it, within Graph's 30 days).
+	// covering it; call records: every day from it, within Graph's 30 days).
 	Since time.Time
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -89,18 +115,57 @@ type Options struct {
 	// SkipCallRecords leaves call records out (e.g. without
 	// CallRecords.Read.All).
 	SkipCallRecords bool
-	Logger          *slog.Logger
+	// SkipReports leaves the usage reports out (call records only).
+	SkipReports bool
+	// Skype pulls the three Skype for Business reports too.
+	Skype bool
+	// Participants reads participants_v2 of every group meeting (one
+	// request per meeting, more beyond 130 participants).
+	Participants bool
+	// Deadline, when set, is the end of the run budget: no call-record day
+	// starts after it, the rest is left for the next run.
+	Deadline time.Time
+	// Stats is the Graph client's retry counters (throttled waits per step).
+	Stats *RetryStats
+	// Progress, when set, is told what the run is doing.
+	Progress func(Progress)
+	Logger   *slog.Logger
+}
+
+// Progress is one step forward of a run.
+type Progress struct {
+	Step string
+	// Day is the day being listed (call records) or the date asked for
+	// (per-date report); zero for a period report.
+	Day time.Time
+	// DaysDone and DaysTotal count the days of the step.
+	DaysDone, DaysTotal int
+	// Records listed so far on Day.
+	Records int64
+	// Done is true when the step finished (then Outcome is set).
+	Done    bool
+	Outcome *Outcome
 }
 
 // Outcome is one step of the summary.
 type Outcome struct {
-	Name     string
-	Period   string // "D7" … or the call-record window "2020-05-16..2020-06-14"
-	Days     int    // days written
-	Points   int
-	Records  int64 // call records counted (call records only)
-	Err      error
-	Duration time.Duration
+	Name   string
+	Period string // "D7" … or the call-record days "2020-05-16..2020-06-14"
+	Days   int    // days written
+	// DaysLeft are days this run did not finish (throttled past
+	// graph.max_wait, run budget used, failed or interrupted): the next
+	// run takes them.
+	DaysLeft int
+	// Skipped counts dates Graph has no data for (not a failure).
+	Skipped int
+	Points  int
+	Records int64 // call records counted (call records only)
+	// Deferred says why work was left for the next run (empty: none).
+	Deferred string
+	// ThrottledWaits is how often the step waited for a Retry-After.
+	ThrottledWaits int64
+	Err            error
+	Duration       time.Duration
 }
 
 // Summary is the result of a run.
@@ -128,20 +193,66 @@ func (s Summary) Err() error {
 	return errors.Join(errs...)
 }
 
+// Outcome values of a whole run.
+const (
+	OutcomeOK          = "ok"          // everything pulled
+	OutcomePartial     = "partial"     // days left for the next run, nothing failed
+	OutcomeFailed      = "failed"      // a step failed
+	OutcomeInterrupted = "interrupted" // stopped by a signal; what was done is kept
+)
+
+// Outcome is the run's outcome: interrupted, failed, partial or ok.
+func (s Summary) Outcome() string {
+	out := OutcomeOK
+	for _, o := range s.Outcomes {
+		switch {
+		case errors.Is(o.Err, context.Canceled):
+			return OutcomeInterrupted
+		case o.Err != nil:
+			out = OutcomeFailed
+		case o.DaysLeft > 0 && out == OutcomeOK:
+			out = OutcomePartial
+		}
+	}
+	return out
+}
+
+// DaysLeft sums the days left over all steps.
+func (s Summary) DaysLeft() int {
+	n := 0
+	for _, o := range s.Outcomes {
+		n += o.DaysLeft
+	}
+	return n
+}
+
 // WriteText prints the summary as a table.
 func (s Summary) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "%-46s %-24s %6s %8s  %s\n", "REPORT", "PERIOD", "DAYS", "TIME", "RESULT")
+	fmt.Fprintf(w, "%-46s %-24s %5s %5s %9s %8s  %s\n", "REPORT", "PERIOD", "DAYS", "LEFT", "THROTTLED", "TIME", "RESULT")
 	for _, o := range s.Outcomes {
 		res := "ok"
+		var notes []string
 		if o.Records > 0 {
-			res = fmt.Sprintf("ok (%d call records)", o.Records)
+			notes = append(notes, fmt.Sprintf("%d call records", o.Records))
+		}
+		if o.Skipped > 0 {
+			notes = append(notes, fmt.Sprintf("%d dates without data", o.Skipped))
+		}
+		if o.Deferred != "" {
+			notes = append(notes, fmt.Sprintf("%d days left for the next run: %s", o.DaysLeft, o.Deferred))
+		}
+		if len(notes) > 0 {
+			res += " (" + strings.Join(notes, "; ") + ")"
 		}
 		if o.Err != nil {
 			res = "FAILED: " + strings.ReplaceAll(o.Err.Error(), "\n", "; ")
+			if errors.Is(o.Err, context.Canceled) {
+				res = fmt.Sprintf("INTERRUPTED (%d days kept, %d left for the next run)", o.Days, o.DaysLeft)
+			}
 		}
-		fmt.Fprintf(w, "%-46s %-24s %6d %8s  %s\n", o.Name, o.Period, o.Days, o.Duration.Round(time.Millisecond), res)
+		fmt.Fprintf(w, "%-46s %-24s %5d %5d %9d %8s  %s\n", o.Name, o.Period, o.Days, o.DaysLeft, o.ThrottledWaits, o.Duration.Round(time.Millisecond), res)
 	}
-	fmt.Fprintf(w, "%d of %d failed\n", s.Failed(), len(s.Outcomes))
+	fmt.Fprintf(w, "%d of %d failed, %d days left for the next run: %s\n", s.Failed(), len(s.Outcomes), s.DaysLeft(), s.Outcome())
 }
 
 // Runner pulls from a Source into a Store.
@@ -165,37 +276,70 @@ func (r *Runner) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+func (r *Runner) progress(p Progress) {
+	if r.Opts.Progress != nil {
+		r.Opts.Progress(p)
+	}
+}
+
+func (r *Runner) throttled() int64 {
+	if r.Opts.Stats == nil {
+		return 0
+	}
+	return r.Opts.Stats.ThrottledWaits.Load()
+}
+
+// Steps returns the names of the steps a run takes, in order.
+func (r *Runner) Steps() []string {
+	var out []string
+	for _, rep := range Reports {
+		if !r.Opts.SkipReports && (!rep.Skype || r.Opts.Skype) {
+			out = append(out, rep.Name)
+		}
+	}
+	if !r.Opts.SkipCallRecords {
+		out = append(out, CallRecordsName)
+	}
+	return out
+}
+
 // Run pulls every report and the call records. It returns the summary; a
 // failed step is in the summary (Summary.Err), never a reason to stop.
 func (r *Runner) Run(ctx context.Context) Summary {
 	var sum Summary
-	for _, rep := range Reports {
+	step := func(name string, f func() Outcome) {
 		if ctx.Err() != nil {
-			sum.Outcomes = append(sum.Outcomes, Outcome{Name: rep.Name, Err: ctx.Err()})
-			continue
+			sum.Outcomes = append(sum.Outcomes, Outcome{Name: name, Err: ctx.Err()})
+			return
 		}
-		start := time.Now()
-		o := r.pullReport(ctx, rep)
-		o.Name, o.Duration = rep.Name, time.Since(start)
+		start, throttled := time.Now(), r.throttled()
+		o := f()
+		o.Name, o.Duration, o.ThrottledWaits = name, time.Since(start), r.throttled()-throttled
 		r.log(o)
+		r.progress(Progress{Step: name, Done: true, Outcome: &o, DaysDone: o.Days, DaysTotal: o.Days + o.DaysLeft})
 		sum.Outcomes = append(sum.Outcomes, o)
 	}
+	for _, rep := range Reports {
+		if r.Opts.SkipReports || rep.Skype && !r.Opts.Skype {
+			continue
+		}
+		step(rep.Name, func() Outcome { return r.pullReport(ctx, rep) })
+	}
 	if !r.Opts.SkipCallRecords {
-		start := time.Now()
-		o := r.pullCallRecords(ctx)
-		o.Name, o.Duration = CallRecordsName, time.Since(start)
-		r.log(o)
-		sum.Outcomes = append(sum.Outcomes, o)
+		step(CallRecordsName, func() Outcome { return r.pullCallRecords(ctx) })
 	}
 	return sum
 }
 
 func (r *Runner) log(o Outcome) {
-	if o.Err != nil {
-		r.logger().Error("graph pull step failed", "report", o.Name, "period", o.Period, "days", o.Days, "err", o.Err)
-		return
+	switch {
+	case o.Err != nil:
+		r.logger().Error("graph pull step failed", "report", o.Name, "period", o.Period, "days", o.Days, "days_left", o.DaysLeft, "err", o.Err)
+	case o.Deferred != "":
+		r.logger().Warn("graph pull step left days for the next run", "report", o.Name, "period", o.Period, "days", o.Days, "days_left", o.DaysLeft, "reason", o.Deferred)
+	default:
+		r.logger().Info("graph pull step done", "report", o.Name, "period", o.Period, "days", o.Days, "points", o.Points, "throttled_waits", o.ThrottledWaits, "took", o.Duration.Round(time.Millisecond))
 	}
-	r.logger().Info("graph pull step done", "report", o.Name, "period", o.Period, "days", o.Days, "points", o.Points, "took", o.Duration.Round(time.Millisecond))
 }
 
 // Periods Graph offers for usage reports.
@@ -291,7 +435,12 @@ func (r *Runner) pullReport(ctx context.Context, rep Report) (o Outcome) {
 	if rep.ByDate {
 		return r.pullByDate(ctx, rep, last, today, o.Period)
 	}
+	r.progress(Progress{Step: rep.Name, DaysTotal: 1})
 	body, err := r.Source.Report(ctx, rep.Name, o.Period, time.Time{})
+	if errors.Is(err, ErrThrottled) {
+		o.Deferred = err.Error()
+		return o
+	}
 	if err != nil {
 		o.Err = err
 		return o
@@ -302,7 +451,8 @@ func (r *Runner) pullReport(ctx context.Context, rep Report) (o Outcome) {
 
 // pullByDate fetches a per-user report one date at a time, newest first:
 // from the newest report day back to the day after the last one pulled
-// (minus two days, which are refreshed), at most MaxDatesPerRun dates.
+// (minus two days, which are refreshed), at most MaxDatesPerRun dates and
+// never before Graph's window.
 func (r *Runner) pullByDate(ctx context.Context, rep Report, last, today time.Time, period string) Outcome {
 	o := Outcome{}
 	maxDates := r.Opts.MaxDatesPerRun
@@ -319,20 +469,44 @@ func (r *Runner) pullByDate(ctx context.Context, rep Report, last, today time.Ti
 		_, _ = fmt.Sscanf(period, "D%d", &d)
 		n = min(maxDates, d)
 	}
+	oldest := today.AddDate(0, 0, 1-DateWindowDays)
 	o.Period = fmt.Sprintf("%d dates to %s", n, newest.Format("2006-01-02"))
 	var errs []error
 	for i := 0; i < n; i++ {
 		day := newest.AddDate(0, 0, -i)
+		date := day.Format("2006-01-02")
+		if day.Before(oldest) {
+			r.logger().Info("graph keeps no per-date report this old; skipped", "report", rep.Name, "date", date, "window_days", DateWindowDays)
+			o.Skipped++
+			continue
+		}
+		r.progress(Progress{Step: rep.Name, Day: day, DaysDone: i, DaysTotal: n})
 		body, err := r.Source.Report(ctx, rep.Name, "", day)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", day.Format("2006-01-02"), err))
+		switch {
+		case errors.Is(err, ErrNotAvailable):
+			r.logger().Info("graph has no data for this date; skipped", "report", rep.Name, "date", date, "answer", err)
+			o.Skipped++
+			continue
+		case errors.Is(err, ErrThrottled):
+			o.Deferred = err.Error()
+			o.DaysLeft = n - i
+			o.Err = errors.Join(errs...)
+			return o
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s: %w", date, err))
 			if ctx.Err() != nil {
-				break
+				o.DaysLeft = n - i
+				o.Err = ctx.Err()
+				return o
 			}
 			continue
 		}
-		one := r.decodeWrite(ctx, rep, body, rep.Name+"(date="+day.Format("2006-01-02")+")", day, Outcome{})
+		one := r.decodeWrite(ctx, rep, body, rep.Name+"(date="+date+")", day, Outcome{})
 		_ = body.Close()
+		if one.Err == nil && one.Points == 0 {
+			r.logger().Info("graph has no data for this date yet; skipped", "report", rep.Name, "date", date)
+			o.Skipped++
+		}
 		o.Days += one.Days
 		o.Points += one.Points
 		if one.Err != nil {
@@ -364,85 +538,5 @@ func (r *Runner) decodeWrite(ctx context.Context, rep Report, body io.Reader, fi
 	if err := res.Err(); err != nil {
 		o.Err = fmt.Errorf("%d bad rows: %w", res.BadRows, err)
 	}
-	return o
-}
-
-// CallRecordWindow returns the whole UTC days [from, to) of call records to
-// pull: the first run takes every full day Graph still keeps (30 days);
-// later runs go back to the day after the newest day written, but at least
-// seven days, so late records are counted and each day's point is rewritten
-// from the full set of its records. Today is never included (not finished).
-func CallRecordWindow(last, since, now time.Time, periodDays int) (from, to time.Time) {
-	to = callrecords.Truncate(now)
-	oldest := callrecords.Truncate(now.Add(-30*24*time.Hour)).AddDate(0, 0, 1)
-	switch {
-	case !since.IsZero():
-		from = callrecords.Truncate(since)
-	case periodDays > 0:
-		from = to.AddDate(0, 0, -periodDays)
-	case last.IsZero():
-		from = oldest
-	default:
-		from = callrecords.Truncate(last).AddDate(0, 0, 1)
-		if weekAgo := to.AddDate(0, 0, -7); weekAgo.Before(from) {
-			from = weekAgo
-		}
-	}
-	if from.Before(oldest) {
-		from = oldest
-	}
-	return from, to
-}
-
-func (r *Runner) pullCallRecords(ctx context.Context) (o Outcome) {
-	var last time.Time
-	periodDays := 0
-	if r.Opts.Period != "" {
-		_, _ = fmt.Sscanf(r.Opts.Period, "D%d", &periodDays)
-	} else if r.Opts.Since.IsZero() {
-		var err error
-		if last, err = r.lastDay(ctx, callrecords.Measurement, "records", "", false); err != nil {
-			o.Err = err
-			return o
-		}
-	}
-	from, to := CallRecordWindow(last, r.Opts.Since, r.now(), periodDays)
-	o.Period = from.Format("2006-01-02") + ".." + to.AddDate(0, 0, -1).Format("2006-01-02")
-	if !from.Before(to) {
-		return o
-	}
-	// One day at a time: the de-duplication set and the aggregate never
-	// hold more than one day, and a day is written only from the complete
-	// listing of that day (a failed day keeps its previous point).
-	var errs []error
-	var seen, outside int64
-	for day := from; day.Before(to); day = day.AddDate(0, 0, 1) {
-		agg := callrecords.New(day, day.AddDate(0, 0, 1))
-		err := r.Source.CallRecords(ctx, day, day.AddDate(0, 0, 1), func(rec callrecords.Record) error {
-			seen++
-			agg.Add(rec)
-			return nil
-		})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("listing call records of %s: %w", day.Format("2006-01-02"), err))
-			if ctx.Err() != nil {
-				break
-			}
-			continue
-		}
-		points := agg.Points(SourceGraph)
-		if err := r.Store.Write(ctx, points); err != nil {
-			errs = append(errs, fmt.Errorf("writing %s to InfluxDB: %w", day.Format("2006-01-02"), err))
-			continue
-		}
-		for _, d := range agg.Days() {
-			o.Records += d.Records
-		}
-		outside += agg.Outside()
-		o.Days++
-		o.Points += len(points)
-	}
-	o.Err = errors.Join(errs...)
-	r.logger().Debug("call records", "listed", seen, "counted", o.Records, "outside_window", outside)
 	return o
 }
