@@ -18,6 +18,7 @@ import (
 
 	"github.com/kretslopp/kretslopp/collector/internal/graphsim"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
+	"github.com/kretslopp/kretslopp/internal/testkit"
 )
 
 // simTimeScale runs the simulator's documented throttling, and the
@@ -147,9 +148,8 @@ func TestSIGTERMMidBackfillThenResume(t *testing.T) {
 	}
 
 	db := influxtest.NewDatabase(t)
-	cmd := exec.Command(collectorBinary(t), "pull", "--once", "--today", "2020-06-15", "--no-reports")
-	cmd.Env = append(os.Environ(), "KRETSLOPP_CONFIG=", "KRETSLOPP_LOG_LEVEL=info",
-		"KRETSLOPP_INFLUX_URL="+db.URL, "KRETSLOPP_INFLUX_BUCKET="+db.Bucket, "KRETSLOPP_INFLUX_TOKEN="+db.Token, "KRETSLOPP_INFLUX_ORG="+db.Org)
+	cmd := exec.Command(testkit.Binary(t, testkit.Collector), "pull", "--once", "--today", "2020-06-15", "--no-reports")
+	cmd.Env = append(append(os.Environ(), "KRETSLOPP_CONFIG=", "KRETSLOPP_LOG_LEVEL=info"), db.Env()...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -223,9 +223,8 @@ func TestServeExportsPullMetrics(t *testing.T) {
 	if err := os.WriteFile(cfgFile, []byte("graph:\n  pull_interval: 24h\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(collectorBinary(t), "serve", "--config", cfgFile)
-	cmd.Env = append(os.Environ(), "KRETSLOPP_LISTEN="+addr, "KRETSLOPP_LOG_LEVEL=warn",
-		"KRETSLOPP_INFLUX_URL="+db.URL, "KRETSLOPP_INFLUX_BUCKET="+db.Bucket, "KRETSLOPP_INFLUX_TOKEN="+db.Token, "KRETSLOPP_INFLUX_ORG="+db.Org)
+	cmd := exec.Command(testkit.Binary(t, testkit.Collector), "serve", "--config", cfgFile)
+	cmd.Env = append(append(os.Environ(), "KRETSLOPP_LISTEN="+addr, "KRETSLOPP_LOG_LEVEL=warn"), db.Env()...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
