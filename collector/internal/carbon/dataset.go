@@ -54,6 +54,11 @@ func (d DatasetInfo) Citation() string {
 	return fmt.Sprintf("%s (%s, commit %s, %s, %s, %d products; %s)", d.Name, d.Repository, d.Commit[:min(12, len(d.Commit))], d.Date, d.File, d.Products, d.License)
 }
 
+// Short names the data set and its commit, for a source line.
+func (d DatasetInfo) Short() string {
+	return fmt.Sprintf("%s (%s, commit %s)", d.Name, strings.TrimPrefix(d.Repository, "https://"), d.Commit[:min(12, len(d.Commit))])
+}
+
 // How a product's embodied share of gwp_total was found (docs/carbon.md).
 const (
 	// ShareRatios: manufacturing, transport and end-of-life ratios all given.

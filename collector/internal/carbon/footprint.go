@@ -28,7 +28,7 @@ func (m *Matcher) footprintOf(mt Match, class string) Footprint {
 	case mt.Product != nil:
 		p := mt.Product
 		f.GWPTotalKg, f.EmbodiedShare, f.ShareBasis, f.LifetimeYears = p.GWPTotalKg, p.EmbodiedShare, p.ShareBasis, p.LifetimeYears
-		f.Source = fmt.Sprintf("%s, %s line %d (%s %s)", m.ds.Info.Name, m.ds.Info.File, p.Line, p.Manufacturer, p.Name)
+		f.Source = fmt.Sprintf("%s, %s line %d (%s %s)", m.ds.Info.Short(), m.ds.Info.File, p.Line, p.Manufacturer, p.Name)
 	case mt.Override != nil && mt.Override.Own != nil:
 		own := mt.Override.Own
 		d := m.ds.Default(class)
@@ -46,7 +46,7 @@ func (m *Matcher) footprintOf(mt Match, class string) Footprint {
 		f.ClassDefault = d.Class
 		f.GWPTotalKg, f.EmbodiedShare, f.LifetimeYears = d.GWPTotalKg, d.EmbodiedShare, d.LifetimeYears
 		f.ShareBasis = "class_median:" + d.Class
-		f.Source = fmt.Sprintf("%s: median of %d %s products", m.ds.Info.Name, d.Products, d.Class)
+		f.Source = fmt.Sprintf("%s: median of %d %s products", m.ds.Info.Short(), d.Products, d.Class)
 		f.EmbodiedKg = d.EmbodiedKg
 		return f
 	}

@@ -10,6 +10,7 @@ import (
 )
 
 // Factor is one of the analyst's travel factors, with where it comes from.
+// A NaN value is one that was not set (Validate says so).
 type Factor struct {
 	Value  float64 `json:"value"`
 	Unit   string  `json:"unit"`
@@ -36,7 +37,9 @@ func (t *Travel) Validate() error {
 		{"km_per_trip", t.KmPerTrip, 0, 40075, "km above 0 and at most 40075"},
 		{"kg_co2e_per_km", t.KgCO2ePerKm, 0, 5, "kg CO2e per km above 0 and at most 5"},
 	} {
-		if math.IsNaN(f.f.Value) || f.f.Value <= f.lo || f.f.Value > f.hi {
+		if math.IsNaN(f.f.Value) {
+			errs = append(errs, fmt.Errorf("carbon.travel.%s.value is not set", f.name))
+		} else if f.f.Value <= f.lo || f.f.Value > f.hi {
 			errs = append(errs, fmt.Errorf("carbon.travel.%s.value %v: expected %s", f.name, f.f.Value, f.meaning))
 		}
 		if f.f.Source == "" {

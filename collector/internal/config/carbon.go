@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/kretslopp/kretslopp/collector/internal/carbon"
 )
@@ -65,28 +66,20 @@ func (c CarbonConfig) Options() (carbon.Options, error) {
 		}
 	}
 	if t := c.Travel; t != nil {
-		var missing []error
-		factor := func(name string, f TravelFactor) carbon.Factor {
+		factor := func(f TravelFactor) carbon.Factor {
 			if f.Value == nil {
-				missing = append(missing, fmt.Errorf("carbon.travel.%s.value is not set", name))
-				if f.Source == "" {
-					missing = append(missing, fmt.Errorf("carbon.travel.%s.source is empty: every factor needs its source", name))
-				}
-				return carbon.Factor{Source: f.Source}
+				return carbon.Factor{Value: math.NaN(), Source: f.Source} // Validate: not set
 			}
 			return carbon.Factor{Value: *f.Value, Source: f.Source}
 		}
-		tr := &carbon.Travel{
-			ShareReplacingTrip: factor("share_of_meetings_replacing_a_trip", t.ShareReplacingTrip),
-			KmPerTrip:          factor("km_per_trip", t.KmPerTrip),
-			KgCO2ePerKm:        factor("kg_co2e_per_km", t.KgCO2ePerKm),
+		opts.Travel = &carbon.Travel{
+			ShareReplacingTrip: factor(t.ShareReplacingTrip),
+			KmPerTrip:          factor(t.KmPerTrip),
+			KgCO2ePerKm:        factor(t.KgCO2ePerKm),
 		}
-		if len(missing) > 0 {
-			errs = append(errs, missing...)
-		} else if err := tr.Validate(); err != nil {
+		if err := opts.Travel.Validate(); err != nil {
 			errs = append(errs, err)
 		}
-		opts.Travel = tr
 	}
 	return opts, errors.Join(errs...)
 }
