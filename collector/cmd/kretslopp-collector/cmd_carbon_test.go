@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"math"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,21 +48,9 @@ func carbonReports(t *testing.T, db *influxtest.DB) {
 		dev.BootTime, dev.UptimeS = ts.Add(-time.Hour).Unix(), 3600
 		rms = append(rms, dev.ResourceMetrics(ts))
 	}
-	body := ingesttest.Protobuf(ingesttest.Request(rms...), false)
-	req, err := http.NewRequest(http.MethodPost, c.URL+"/v1/metrics", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("Authorization", "Bearer "+devicestest.AgentToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("collector answered %d: %s", resp.StatusCode, b)
+	resp := ingesttest.Post(t, c.URL, devicestest.AgentToken, ingesttest.Request(rms...), false)
+	if ps := resp.GetPartialSuccess(); ps.GetRejectedDataPoints() != 0 {
+		t.Fatalf("collector rejected reports: %v", ps)
 	}
 }
 

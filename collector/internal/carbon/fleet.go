@@ -220,7 +220,13 @@ type Figures struct {
 }
 
 func (f *Figures) add(d *Device, y0, y1 time.Time) {
-	from, to := maxTime(d.Start, y0), minTime(d.End, y1)
+	from, to := d.Start, d.End
+	if from.Before(y0) {
+		from = y0
+	}
+	if to.After(y1) {
+		to = y1
+	}
 	if to.After(from) {
 		overlap := yearsBetween(from, to)
 		f.Devices++
@@ -355,17 +361,3 @@ func yearsBetween(a, b time.Time) float64 { return b.Sub(a).Hours() / (365.2425 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}

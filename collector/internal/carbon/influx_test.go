@@ -1,10 +1,7 @@
 package carbon_test
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -31,26 +28,6 @@ OVR-1,LENOVO,ThinkPad T14 Gen 2i,laptop,2021-03-01,in use,
 NONE-1,Acer,Veriton X2690G,desktop,2015-01-01,recycled,2023-01-01
 `
 
-func postReports(t *testing.T, url string, rms ...*metricpb.ResourceMetrics) {
-	t.Helper()
-	body := ingesttest.Protobuf(ingesttest.Request(rms...), false)
-	req, err := http.NewRequest(http.MethodPost, url+"/v1/metrics", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("Authorization", "Bearer "+devicestest.AgentToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || strings.Contains(string(b), "rejected") {
-		t.Fatalf("collector answered %d: %s", resp.StatusCode, b)
-	}
-}
-
 // fillHandFleet posts each serial's first and last report through the real
 // collector and writes the inventory through the inventory reader.
 func fillHandFleet(t *testing.T, db *influxtest.DB, inventory string) {
@@ -69,7 +46,10 @@ func fillHandFleet(t *testing.T, db *influxtest.DB, inventory string) {
 			rms = append(rms, d.ResourceMetrics(ts))
 		}
 	}
-	postReports(t, c.URL, rms...)
+	resp := ingesttest.Post(t, c.URL, devicestest.AgentToken, ingesttest.Request(rms...), false)
+	if ps := resp.GetPartialSuccess(); ps.GetRejectedDataPoints() != 0 {
+		t.Fatalf("collector rejected reports: %v", ps)
+	}
 	writeInventory(t, db.Client(t), inventory)
 }
 

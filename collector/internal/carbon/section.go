@@ -20,7 +20,9 @@ type Section struct {
 	Dataset DatasetInfo `json:"dataset"`
 	Method  Method      `json:"method"`
 	// Hardware counts the serials assessed; HardwareUndated those left out
-	// for want of a purchase date or a report.
+	// for want of a purchase date or a report (or retired before their
+	// first report). Years without hardware in service or retired are left
+	// out.
 	Hardware        int          `json:"hardware"`
 	HardwareUndated int          `json:"hardware_undated"`
 	Matches         map[Kind]int `json:"hardware_by_match"`
