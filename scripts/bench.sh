@@ -32,3 +32,7 @@ echo
 echo "### graph pull: 100,000 call records through the simulator into InfluxDB"
 # It links msgraph-sdk-go: built like `make build` (CGO off) to reuse that compile.
 CGO_ENABLED=0 go run ./collector/bench/graph -records 100000
+
+echo
+echo "### carbon: 10,000 serials matched and assessed, ten years of figures and their points (no InfluxDB)"
+go test -run '^$' -bench Fleet10k -benchmem -count 3 ./collector/internal/carbon

@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/carbon"
+	"github.com/kretslopp/kretslopp/collector/internal/ingest/ingesttest"
 )
 
 // upstreamSHA256 is the SHA-256 of boavizta-data-us.csv at the cited
@@ -200,5 +202,34 @@ func TestAppleIdentifiersResolve(t *testing.T) {
 		if mt.Kind != carbon.KindRule || mt.Product == nil || mt.Product.Manufacturer != "Apple" {
 			t.Errorf("%s: %+v", id, mt)
 		}
+	}
+}
+
+// The demo's simulated fleet (ingesttest.FleetHistory) as docs/carbon.md
+// describes it: two of its six models match, four take the laptop default.
+func TestDemoFleetModels(t *testing.T) {
+	seen := map[[2]string]bool{}
+	from := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	ingesttest.FleetHistory(2020, 120, from, from.AddDate(0, 1, 0), 30*24*time.Hour, func(d ingesttest.Device, _ time.Time) bool {
+		seen[[2]string{d.Manufacturer, d.Model}] = true
+		return true
+	})
+	m := carbon.NewMatcher(dataset(t), nil)
+	got := map[carbon.Kind][]string{}
+	for k := range seen {
+		mt := m.Match(k[0], k[1])
+		got[mt.Kind] = append(got[mt.Kind], k[1])
+	}
+	for _, l := range got {
+		slices.Sort(l)
+	}
+	want := map[carbon.Kind][]string{
+		carbon.KindExact: {"Latitude 5420"},
+		carbon.KindRule:  {"MacBookAir10,1"},
+		carbon.KindNone:  {"HP ProBook 440 G8", "ThinkPad L13 Yoga Gen 2", "ThinkPad T14 Gen 2i", "TravelMate B3 TMB311-31"},
+	}
+	if len(seen) != 6 || !slices.Equal(got[carbon.KindExact], want[carbon.KindExact]) || !slices.Equal(got[carbon.KindRule], want[carbon.KindRule]) ||
+		!slices.Equal(got[carbon.KindNone], want[carbon.KindNone]) {
+		t.Errorf("demo fleet models by match: %v; want %v (update docs/carbon.md if the fleet changed)", got, want)
 	}
 }

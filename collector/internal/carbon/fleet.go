@@ -167,6 +167,7 @@ func (m *Matcher) resolve(h *lifecycle.Hardware) (mfr, model, class string, fp F
 // undated and left out; hardware that starts after asOf is left out.
 func Assess(hw []*lifecycle.Hardware, m *Matcher, opts Options, asOf time.Time) (devs []Device, undated int) {
 	m.LearnFromHardware(hw)
+	devs = make([]Device, 0, len(hw))
 	for _, h := range hw {
 		start, fromPurchase, ok := h.Born()
 		if !ok {
@@ -291,6 +292,10 @@ type Year struct {
 // Years computes the figures of each calendar year from..to (UTC).
 func Years(devs []Device, from, to int) []Year {
 	out := []Year{}
+	keys := make([]string, len(devs))
+	for i := range devs {
+		keys[i] = modelKey(devs[i].Manufacturer, devs[i].Model)
+	}
 	for y := from; y <= to; y++ {
 		y0 := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
 		y1 := y0.AddDate(1, 0, 0)
@@ -306,11 +311,10 @@ func Years(devs []Device, from, to int) []Year {
 				classes[d.Class] = c
 			}
 			c.add(d, y0, y1)
-			key := modelKey(d.Manufacturer, d.Model)
-			mf := models[key]
+			mf := models[keys[i]]
 			if mf == nil {
 				mf = modelFigures(d)
-				models[key] = mf
+				models[keys[i]] = mf
 			}
 			mf.add(d, y0, y1)
 		}

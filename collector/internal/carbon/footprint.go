@@ -23,6 +23,21 @@ func (m *Matcher) Footprint(manufacturer, model, class string) Footprint {
 }
 
 func (m *Matcher) footprintOf(mt Match, class string) Footprint {
+	key := footprintKey{mt, class}
+	if f, ok := m.footprints[key]; ok {
+		return f
+	}
+	f := m.footprint(mt, class)
+	m.footprints[key] = f
+	return f
+}
+
+type footprintKey struct {
+	Match
+	class string
+}
+
+func (m *Matcher) footprint(mt Match, class string) Footprint {
 	f := Footprint{Match: mt}
 	switch {
 	case mt.Product != nil:

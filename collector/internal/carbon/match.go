@@ -39,11 +39,15 @@ type Matcher struct {
 	// learned maps a Lenovo machine type to the model name the inventory
 	// gives hardware that reports it.
 	learned map[string]string
+	// memo and footprints hold the matches made and their figures: a
+	// fleet has few distinct models.
+	memo       map[[2]string]Match
+	footprints map[footprintKey]Footprint
 }
 
 // NewMatcher matches against ds, overrides first (nil: none).
 func NewMatcher(ds *Dataset, ov *Overrides) *Matcher {
-	return &Matcher{ds: ds, overrides: ov, learned: map[string]string{}}
+	return &Matcher{ds: ds, overrides: ov, learned: map[string]string{}, memo: map[[2]string]Match{}, footprints: map[footprintKey]Footprint{}}
 }
 
 // Learn records that hardware reporting the Lenovo machine type-model
@@ -62,13 +66,21 @@ func (m *Matcher) Learn(pairs map[string]map[string]int) {
 			m.learned[mt] = best
 		}
 	}
+	clear(m.memo)
+	clear(m.footprints)
 }
 
 // Match finds the product for a fleet manufacturer and model, in this
 // order: the override file; Apple model identifiers; an exact name; the
 // name rules; a Lenovo machine type named by the inventory.
 func (m *Matcher) Match(manufacturer, model string) Match {
-	return m.match(vendorKey(manufacturer), strings.TrimSpace(model), true)
+	key := [2]string{vendorKey(manufacturer), strings.TrimSpace(model)}
+	if mt, ok := m.memo[key]; ok {
+		return mt
+	}
+	mt := m.match(key[0], key[1], true)
+	m.memo[key] = mt
+	return mt
 }
 
 func (m *Matcher) match(vendor, model string, learn bool) Match {
