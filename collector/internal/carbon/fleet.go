@@ -255,7 +255,7 @@ func (f *Figures) finish() {
 		v := round1(f.EmbodiedKg / f.DeviceYears)
 		f.EmbodiedKgPerDeviceYear = &v
 	}
-	f.DeviceYears = round2(f.DeviceYears)
+	f.DeviceYears = round3(f.DeviceYears) // kept fine enough for sum(embodied_kg)/sum(device_years)
 	f.EmbodiedKg = round1(f.EmbodiedKg)
 	f.AvoidedKg = round1(f.AvoidedKg)
 	f.AvoidedByLongerLivesKg = round1(f.AvoidedByLongerLivesKg)

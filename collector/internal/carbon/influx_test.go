@@ -2,6 +2,7 @@ package carbon_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -193,6 +194,12 @@ func TestInfluxUpdateOverwrites(t *testing.T) {
 	near(t, "carbon_yearly 2023 avoided_kg", a23, avoided23, 0.05)
 	if fleet.Str("dataset") != ds.Info.Commit {
 		t.Errorf("dataset field %q", fleet.Str("dataset"))
+	}
+	// The aggregation docs/schema.md gives dashboards: over the classes of
+	// 2023 it equals the fleet's figure.
+	agg := queryOne(t, db, `SELECT sum("embodied_kg") / sum("device_years") AS "per_dy" FROM "carbon_yearly" WHERE "group_by" = 'class' AND time = '2023-01-01T00:00:00Z'`)
+	if v, _ := agg.Num("per_dy"); math.Abs(v-perDY) > 0.1 {
+		t.Errorf("sum(embodied_kg)/sum(device_years) over the classes = %v, fleet figure %v", v, perDY)
 	}
 	if v, _ := queryOne(t, db, `SELECT count("devices") FROM "carbon_yearly" WHERE "group_by" = 'fleet'`+` AND time >= '2000-01-01T00:00:00Z'`).Num("count"); v != 9 {
 		t.Errorf("%v fleet-year points, want 9 (2015–2023)", v)
