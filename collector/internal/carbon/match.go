@@ -32,7 +32,8 @@ type Match struct {
 	Via string
 }
 
-// Matcher matches fleet models to the data set.
+// Matcher matches fleet models to the data set. It remembers its matches
+// and is not safe for concurrent use: make one per computation.
 type Matcher struct {
 	ds        *Dataset
 	overrides *Overrides
@@ -91,8 +92,7 @@ func (m *Matcher) match(vendor, model string, learn bool) Match {
 		return Match{Kind: KindNone, Rule: "no model known"}
 	}
 	if o := m.overrides.lookup(vendor, model); o != nil {
-		mt := Match{Kind: KindOverride, Product: o.Product, Override: o, Rule: fmt.Sprintf("%s line %d", m.overrides.File, o.Line)}
-		return mt
+		return Match{Kind: KindOverride, Product: o.Product, Override: o, Rule: fmt.Sprintf("%s line %d", m.overrides.File, o.Line)}
 	}
 	if name, ok := appleIdentifiers[model]; ok && (vendor == "apple" || vendor == "") {
 		if idx := m.ds.findProduct("apple", name); len(idx) > 0 {
