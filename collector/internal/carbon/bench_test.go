@@ -20,7 +20,7 @@ func BenchmarkFleet10k(b *testing.B) {
 	for i := 0; i < 10000; i++ {
 		k := i % len(models)
 		bought := time.Date(2014+i%9, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC)
-		h := &lifecycle.Hardware{Serial: fmt.Sprintf("SN%06d", i), Manufacturer: mfrs[k], Model: fmt.Sprintf("%s", models[k]),
+		h := &lifecycle.Hardware{Serial: fmt.Sprintf("SN%06d", i), Manufacturer: mfrs[k], Model: models[k],
 			FirstSeen: bought.AddDate(0, 0, 3), LastSeen: asOf.AddDate(0, 0, -2),
 			Inventory: &lifecycle.Item{Serial: fmt.Sprintf("SN%06d", i), Model: models[k] + fmt.Sprint(" ", i%5), Purchased: bought}}
 		if i%3 == 0 {
