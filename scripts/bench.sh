@@ -36,3 +36,7 @@ echo
 echo "### graph pull: a 20,000-user tenant, 29 days x 6,000 call records, throttled at Graph's documented limits (time scale 300)"
 # It links msgraph-sdk-go: built like `make build` (CGO off) to reuse that compile.
 CGO_ENABLED=0 go run ./collector/bench/graph -records-per-day 6000 -users 20000 -time-scale 300
+
+echo
+echo "### carbon: 10,000 serials matched and assessed, ten years of figures and their points (no InfluxDB)"
+go test -run '^$' -bench Fleet10k -benchmem -count 3 ./collector/internal/carbon

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kretslopp/kretslopp/collector/internal/carbon"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 )
 
@@ -76,21 +77,25 @@ func importInventory(ctx context.Context, env *cliEnv, files []string, fl invent
 		fmt.Fprintln(env.Stdout, "nothing to import")
 		return nil
 	}
-	client, err := openInflux(env, fl.cfgPath)
+	client, cfg, err := openInfluxConfig(env, fl.cfgPath)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
+	var copts carbon.Options
+	if fl.derived {
+		if copts, err = carbonOptions(cfg); err != nil {
+			return err // before writing anything
+		}
+	}
 	if err := client.Write(ctx, points); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	printInventorySummary(env, "imported", items, len(points), rows, len(files)-len(failed))
 	if fl.derived {
-		n, err := lifecycle.Update(ctx, client, client, lifecycle.DefaultPlannedLife, time.Now())
-		if err != nil {
-			return fmt.Errorf("import: inventory written, but the lifecycle measurements were not updated: %w", err)
+		if err := updateDerived(ctx, env, client, client, copts, lifecycle.DefaultPlannedLife, time.Now(), false); err != nil {
+			return fmt.Errorf("import: inventory written, but the derived lifecycle and carbon measurements were not updated: %w", err)
 		}
-		fmt.Fprintf(env.Stdout, "updated %d hardware/procurement_yearly points\n", n)
 	}
 	return failErr
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(command{Name: "lifecycle", Summary: "hardware lifecycle: recompute the hardware and procurement_yearly measurements (--update) or show one serial's rounds", Run: runLifecycle})
+	register(command{Name: "lifecycle", Summary: "hardware lifecycle: recompute the hardware, procurement_yearly and carbon measurements (--update) or show one serial's rounds", Run: runLifecycle})
 	serveJobs = append(serveJobs, serveJob{
 		Name:    "lifecycle",
 		Enabled: func(cfg config.Config) bool { return cfg.LifecycleInterval > 0 },
@@ -20,23 +20,25 @@ func init() {
 	})
 }
 
-// runLifecycleJob keeps the Lifecycle dashboard's derived measurements
-// fresh from inside serve: once at start, then every lifecycle_interval.
-// Several collectors may run it; the points it writes overwrite each other.
-// Each run's outcome is on /metrics (task "lifecycle").
+// runLifecycleJob keeps the Lifecycle (and carbon) dashboards' derived
+// measurements fresh from inside serve: once at start, then every
+// lifecycle_interval. Several collectors may run it; the points it writes
+// overwrite each other. Each run's outcome is on /metrics (task "lifecycle").
 func runLifecycleJob(ctx context.Context, env *cliEnv, cfg config.Config, srv *server.Server) error {
+	opts, err := carbonOptions(cfg) // serve validated it at start-up
+	if err != nil {
+		return err
+	}
 	ticker := time.NewTicker(cfg.LifecycleInterval)
 	defer ticker.Stop()
 	for {
-		n, err := lifecycle.Update(ctx, srv.Influx(), srv.Influx(), lifecycle.DefaultPlannedLife, time.Now())
+		err := updateDerived(ctx, env, srv.Influx(), srv.Influx(), opts, lifecycle.DefaultPlannedLife, time.Now(), true)
 		if ctx.Err() != nil {
 			return nil
 		}
 		srv.Background.Observe(ctx, "lifecycle", time.Now(), err)
 		if err != nil {
 			env.Logger.Warn("lifecycle update failed; next try at the next interval", "err", err)
-		} else {
-			env.Logger.Debug("lifecycle measurements updated", "points", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -48,7 +50,7 @@ func runLifecycleJob(ctx context.Context, env *cliEnv, cfg config.Config, srv *s
 
 func runLifecycle(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "lifecycle", "--update [--planned-life YEARS] | --serial SERIAL")
-	update := fs.Bool("update", false, "recompute the derived measurements hardware (one point per serial, today) and procurement_yearly that the Lifecycle dashboard reads")
+	update := fs.Bool("update", false, "recompute the derived measurements hardware (one point per serial, today), procurement_yearly, carbon_hardware and carbon_yearly that the dashboards read")
 	serial := fs.String("serial", "", "print one hardware serial's life as JSON: first and last seen, rounds, device IDs, inventory")
 	life := fs.Float64("planned-life", lifecycle.DefaultPlannedLife, "planned life of a device in years")
 	cfgPath := fs.String("config", "", "YAML configuration file (default $KRETSLOPP_CONFIG)")
@@ -65,19 +67,18 @@ func runLifecycle(ctx context.Context, env *cliEnv, args []string) error {
 	if *life <= 0 {
 		return usageError{fmt.Sprintf("--planned-life %v: must be positive", *life)}
 	}
-	client, err := openInflux(env, *cfgPath)
+	client, cfg, err := openInfluxConfig(env, *cfgPath)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
 	now := time.Now()
 	if *update {
-		n, err := lifecycle.Update(ctx, client, client, *life, now)
+		opts, err := carbonOptions(cfg)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "updated %d hardware/procurement_yearly points\n", n)
-		return nil
+		return updateDerived(ctx, env, client, client, opts, *life, now, false)
 	}
 	items, err := lifecycle.LoadInventory(ctx, client)
 	if err != nil {

@@ -159,9 +159,17 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // openInflux loads the configuration and opens its InfluxDB, for the
 // subcommands that read or write data.
 func openInflux(env *cliEnv, cfgPath string) (*influx.Client, error) {
+	client, _, err := openInfluxConfig(env, cfgPath)
+	return client, err
+}
+
+// openInfluxConfig is openInflux for subcommands that need more of the
+// configuration.
+func openInfluxConfig(env *cliEnv, cfgPath string) (*influx.Client, config.Config, error) {
 	cfg, err := env.LoadConfig(cfgPath)
 	if err != nil {
-		return nil, err
+		return nil, cfg, err
 	}
-	return influx.New(cfg.Influx, env.Logger)
+	client, err := influx.New(cfg.Influx, env.Logger)
+	return client, cfg, err
 }

@@ -21,7 +21,7 @@ import (
 const DefaultListen = ":4318"
 
 // Config is the whole collector configuration. Graph settings live in
-// graph.go beside this file.
+// graph.go beside this file, carbon settings in carbon.go.
 type Config struct {
 	// Listen is host:port for serve (KRETSLOPP_LISTEN).
 	Listen string `yaml:"listen"`
@@ -40,8 +40,11 @@ type Config struct {
 	Ingest IngestConfig `yaml:"ingest"`
 	// Graph is the Microsoft Graph pull (KRETSLOPP_GRAPH_*).
 	Graph GraphConfig `yaml:"graph"`
-	// LifecycleInterval recomputes the derived hardware lifecycle
-	// measurements inside serve this often (0: off; use
+	// Carbon sets the embodied-emissions figures and the optional travel
+	// estimate (carbon.go beside this file).
+	Carbon CarbonConfig `yaml:"carbon"`
+	// LifecycleInterval recomputes the derived hardware lifecycle (and
+	// carbon) measurements inside serve this often (0: off; use
 	// `kretslopp-collector lifecycle --update` from a timer instead).
 	LifecycleInterval time.Duration `yaml:"lifecycle_interval"`
 	// DebugListen serves Go's pprof profiles on this host:port when set
@@ -95,6 +98,7 @@ func Defaults() Config {
 		},
 		Influx:            influx.Config{Timeout: 10 * time.Second},
 		Graph:             graphDefaults(),
+		Carbon:            carbonDefaults(),
 		LifecycleInterval: 6 * time.Hour,
 		LogLevel:          "info",
 	}
@@ -211,6 +215,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Graph.validateIfSet(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Carbon.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

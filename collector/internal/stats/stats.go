@@ -44,16 +44,25 @@ func Add(bs []Bucket, v float64) {
 
 // Median is the median of v rounded to one decimal, nil for no values.
 func Median(v []float64) *float64 {
-	if len(v) == 0 {
+	m, ok := Mid(v)
+	if !ok {
 		return nil
+	}
+	return Ptr(math.Round(m*10) / 10)
+}
+
+// Mid is the median of v, not rounded; ok is false for no values.
+func Mid(v []float64) (m float64, ok bool) {
+	if len(v) == 0 {
+		return 0, false
 	}
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
-	m := s[len(s)/2]
+	m = s[len(s)/2]
 	if len(s)%2 == 0 {
 		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
-	return Ptr(math.Round(m*10) / 10)
+	return m, true
 }
 
 // Ptr returns a pointer to v, for optional JSON numbers.
