@@ -35,6 +35,24 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
+// FuzzParseRetryAfter: whatever a server sends, the wait is within a week
+// and nothing is believed that was not read.
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"2", "2.5", "Wed, 21 Oct 2015 07:28:00 GMT", "", "x", "-3", "Inf", "1e300"} {
+		f.Add(s)
+	}
+	now := time.Now()
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := ParseRetryAfter(s, now)
+		if ok && (d < 0 || d > maxRetryAfter) {
+			t.Fatalf("%q gave %v", s, d)
+		}
+		if !ok && d != 0 {
+			t.Fatalf("%q: not ok but %v", s, d)
+		}
+	})
+}
+
 func TestBackoffGrowsWithJitterUpToMax(t *testing.T) {
 	b := &Backoff{Base: time.Second, Max: 10 * time.Second}
 	for attempt, full := range []time.Duration{1, 2, 4, 8, 10, 10, 10} {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/kretslopp/kretslopp/internal/retry"
 )
 
 // Limit is a documented Graph throttling limit: at most N requests in any
@@ -88,7 +90,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		}
 		wait := l.times[0].Add(l.window).Sub(now)
 		l.mu.Unlock()
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := retry.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}

@@ -69,48 +69,6 @@ func TestCallRecordDaysAndComplete(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2020, 6, 15, 10, 0, 0, 0, time.UTC)
-	for in, want := range map[string]time.Duration{
-		"2": 2 * time.Second, "2.128": 2128 * time.Millisecond, "0": 0,
-		now.Add(30 * time.Second).Format(http.TimeFormat): 30 * time.Second,
-	} {
-		if got, ok := ParseRetryAfter(in, now); !ok || got != want {
-			t.Errorf("%q: %v %v, want %v", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "soon", "-1", "NaN", "1e99"} {
-		if _, ok := ParseRetryAfter(in, now); ok {
-			t.Errorf("%q accepted", in)
-		}
-	}
-}
-
-func FuzzParseRetryAfter(f *testing.F) {
-	for _, s := range []string{"2", "2.5", "Wed, 21 Oct 2015 07:28:00 GMT", "", "x", "-3", "Inf"} {
-		f.Add(s)
-	}
-	now := time.Now()
-	f.Fuzz(func(t *testing.T, s string) {
-		d, ok := ParseRetryAfter(s, now)
-		if ok && (d < 0 || d > 7*24*time.Hour) {
-			t.Fatalf("%q gave %v", s, d)
-		}
-		if !ok && d != 0 {
-			t.Fatalf("%q: not ok but %v", s, d)
-		}
-	})
-}
-
-func TestBackoffJitterBounds(t *testing.T) {
-	for attempt := 0; attempt < 40; attempt++ {
-		d := Backoff(attempt, 100*time.Millisecond, 5*time.Second)
-		if d < 0 || d > 5*time.Second || (attempt < 5 && d > 100*time.Millisecond<<attempt) {
-			t.Fatalf("attempt %d: %v", attempt, d)
-		}
-	}
-}
-
 func TestRetryTransport(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

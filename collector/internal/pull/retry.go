@@ -6,53 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/kretslopp/kretslopp/internal/retry"
 )
-
-// ---------------------------------------------------------------------
-// Retry-After and backoff. These two functions are all of the retry
-// arithmetic; a shared package for it is on its way (branch seams), and
-// then they give way to it.
-
-// ParseRetryAfter reads a Retry-After header: delta seconds (Graph sends
-// fractions such as 2.128) or an HTTP date. ok is false when absent or bad.
-func ParseRetryAfter(h string, now time.Time) (d time.Duration, ok bool) {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseFloat(h, 64); err == nil {
-		if secs < 0 || secs > 86400*7 || secs != secs {
-			return 0, false
-		}
-		return time.Duration(secs * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		d := max(t.Sub(now), 0)
-		if d > 7*24*time.Hour {
-			return 0, false
-		}
-		return d, true
-	}
-	return 0, false
-}
-
-// Backoff returns the wait before retry number attempt (0-based): a random
-// duration in [0, min(max, base·2^attempt)] ("full jitter").
-func Backoff(attempt int, base, maxDelay time.Duration) time.Duration {
-	d := base << min(attempt, 30)
-	if d <= 0 || d > maxDelay {
-		d = maxDelay
-	}
-	return time.Duration(rand.Int64N(int64(d) + 1))
-}
-
-// ---------------------------------------------------------------------
 
 // DefaultMaxWait is the longest Retry-After the pull waits for (graph.max_wait).
 const DefaultMaxWait = 30 * time.Minute
@@ -99,7 +59,7 @@ func (s *RetryStats) ThrottledTime() time.Duration {
 // limiters the request's context carries (WithLimiters), and retries
 // throttling (429, and 503 with Retry-After) for as long as Graph asks up
 // to MaxWait per wait, service faults (500, 502, 503, 504) and network
-// errors with exponential backoff and full jitter. Every attempt has its
+// errors with exponential backoff and jitter (internal/retry). Every attempt has its
 // own timeout (AttemptTimeout).
 type RetryTransport struct {
 	Base http.RoundTripper
@@ -131,30 +91,6 @@ func (t *RetryTransport) base() http.RoundTripper {
 		return t.Base
 	}
 	return http.DefaultTransport
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
-}
-
-// Retryable reports whether a status is worth another attempt.
-func Retryable(status int) bool {
-	switch status {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
 }
 
 type retrySettings struct {
@@ -191,7 +127,7 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	s := t.settings()
 	sleep := t.Sleep
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = retry.Sleep
 	}
 	logger := t.Logger
 	if logger == nil {
@@ -201,6 +137,7 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	idempotent := req.Method == http.MethodGet || req.Method == http.MethodHead
 	canReplay := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	faults, throttled := 0, 0
+	backoff := retry.Backoff{Base: s.baseDelay, Max: s.maxDelay}
 	for attempt := 0; ; attempt++ {
 		for _, l := range limitersOf(ctx) {
 			if err := l.Wait(ctx); err != nil {
@@ -214,7 +151,7 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		resp, err := t.attempt(req, attempt, s.attemptTimeout)
-		if err == nil && !Retryable(resp.StatusCode) {
+		if err == nil && !retry.RetryableStatus(resp.StatusCode) {
 			return resp, nil
 		}
 		if !idempotent || !canReplay || ctx.Err() != nil {
@@ -229,12 +166,12 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if faults >= s.maxRetries {
 				return nil, err
 			}
-			wait, reason = Backoff(faults, s.baseDelay, s.maxDelay), err.Error()
+			wait, reason = backoff.Delay(faults), err.Error()
 			faults++
 		} else {
 			reason = resp.Status
 			status := resp.StatusCode
-			ra, hasRA := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			ra, hasRA := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			throttling := status == http.StatusTooManyRequests || (status == http.StatusServiceUnavailable && hasRA)
 			switch {
 			case throttling && hasRA && ra > s.maxWait:
@@ -261,7 +198,7 @@ func (t *RetryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 					}
 					return resp, nil
 				}
-				wait = Backoff(faults, s.baseDelay, s.maxDelay)
+				wait = backoff.Delay(faults)
 				faults++
 			}
 			drain(resp)
