@@ -285,4 +285,3 @@ func TestHungBatteryReaderEndsTheCycle(t *testing.T) {
 		}
 	})
 }
-
