@@ -4,6 +4,7 @@ package report
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/kretslopp/kretslopp/agent/internal/inventory"
 	"github.com/kretslopp/kretslopp/agent/internal/otlpwire"
@@ -105,6 +106,9 @@ func batteryAttrs(b inventory.Battery) []otlpwire.KeyValue {
 	for _, kv := range [][2]string{
 		{"hw.vendor", b.Vendor}, {"hw.model", b.Model}, {"hw.battery.chemistry", b.Chemistry},
 		{"hw.serial_number", b.Serial}, {"kretslopp.battery.manufacture_date", b.ManufactureDate},
+		// Readings withheld as implausible, with the values read; on every
+		// point of that battery, so that it lands whichever arrives.
+		{"kretslopp.battery.implausible", strings.Join(b.Implausible, "; ")},
 	} {
 		if kv[1] != "" {
 			a = append(a, otlpwire.String(kv[0], kv[1]))
