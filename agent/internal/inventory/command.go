@@ -1,3 +1,5 @@
+//go:build unix
+
 package inventory
 
 import (
@@ -7,6 +9,9 @@ import (
 	"os/exec"
 	"time"
 )
+
+// commandOutput is used by the macOS readers; it builds on every Unix so
+// that its tests run on Linux too.
 
 // commandWaitDelay bounds how long output is awaited after ctx ends and the
 // command was killed: a child it started may hold the pipe open.

@@ -87,14 +87,6 @@ type transientError struct{ err error }
 func (e transientError) Error() string { return e.err.Error() }
 func (e transientError) Unwrap() error { return e.err }
 
-// transient wraps err (nil stays nil) so that the Reader reads again.
-func transient(err error) error {
-	if err == nil {
-		return nil
-	}
-	return transientError{err}
-}
-
 func isTransient(err error) bool {
 	var t transientError
 	var s *SourceError
