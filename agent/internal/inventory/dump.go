@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -146,9 +147,11 @@ func decodeText(raw []byte) ([]byte, error) {
 	return raw, nil
 }
 
+// The patterns are compiled when a dump is read, not when the agent starts.
 var (
-	ueventLine    = regexp.MustCompile(`(?m)^POWER_SUPPLY_[A-Z0-9_]+=`)
-	ioregTextLine = regexp.MustCompile(`(?m)^[\s|\x{a0}]*(\+-o \S|"[^"]+" = )`)
+	ueventLine    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^POWER_SUPPLY_[A-Z0-9_]+=`) })
+	ioregTextLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^[\s|\x{a0}]*(\+-o \S|"[^"]+" = )`) })
+	msDate        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/Date\((-?\d+)([+-]\d{4})?\)/$`) })
 )
 
 // parse tells the format of data by its content and files what it holds.
@@ -163,11 +166,11 @@ func (set *dumpSet) parse(path string, data []byte) (DumpFormat, string, error) 
 			return FormatIoregPlist, "", fmt.Errorf("looks like an ioreg plist but does not parse: %w", err)
 		}
 		return FormatIoregPlist, "darwin", set.addIoreg(FormatIoregPlist, v)
-	case (trimmed[0] == '{' || trimmed[0] == '[') && !ioregTextLine.Match(data):
+	case (trimmed[0] == '{' || trimmed[0] == '[') && !ioregTextLine().Match(data):
 		return set.addJSON(path, trimmed)
-	case ueventLine.Match(data):
+	case ueventLine().Match(data):
 		return FormatUevent, "linux", set.addUevent(data)
-	case ioregTextLine.Match(data):
+	case ioregTextLine().Match(data):
 		// Also what starts with the { of an object whose properties
 		// were pasted without its +-o line.
 		objs, skipped, err := ParseIoregText(bytes.NewReader(data))
@@ -563,13 +566,11 @@ func normalizeWMIRow(row json.RawMessage) json.RawMessage {
 	return out
 }
 
-var msDate = regexp.MustCompile(`^/Date\((-?\d+)([+-]\d{4})?\)/$`)
-
 // cimFromJSONDate turns "/Date(ms)/" and ISO 8601 into a CIM datetime
 // (yyyymmddHHMMSS.000000+000, UTC).
 func cimFromJSONDate(s string) (string, bool) {
 	var t time.Time
-	if m := msDate.FindStringSubmatch(s); m != nil {
+	if m := msDate().FindStringSubmatch(s); m != nil {
 		ms, err := strconv.ParseInt(m[1], 10, 64)
 		if err != nil {
 			return "", false

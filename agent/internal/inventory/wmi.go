@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -310,8 +311,7 @@ func parseCIMTime(s string) int64 {
 		return 0
 	}
 	if len(s) >= 25 && (s[21] == '+' || s[21] == '-') {
-		var off int
-		if _, err := fmt.Sscanf(s[22:25], "%d", &off); err == nil {
+		if off, err := strconv.Atoi(s[22:25]); err == nil {
 			if s[21] == '-' {
 				off = -off
 			}

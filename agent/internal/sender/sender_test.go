@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -487,4 +489,35 @@ func FuzzParsePartialSuccess(f *testing.F) {
 		sender.ParsePartialSuccess("application/x-protobuf", b)
 		sender.ParsePartialSuccess("application/json", b)
 	})
+}
+
+// TestTLSTrust: a collector with a private CA is reached when the CA file
+// is given (ca_file or SSL_CERT_FILE) and refused otherwise; without a CA
+// file the host's roots are used, loaded at the first handshake.
+func TestTLSTrust(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	send := func(caFile string) error {
+		snd, err := sender.New(sender.Options{URL: srv.URL, CAFile: caFile})
+		if err != nil {
+			return err
+		}
+		_, err = snd.Send(context.Background(), sender.Gzip([]byte("x")))
+		return err
+	}
+	t.Setenv("SSL_CERT_FILE", "")
+	if err := send(""); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("an unknown CA was trusted: %v", err)
+	}
+	if err := send(ca); err != nil {
+		t.Errorf("with ca_file: %v", err)
+	}
+	t.Setenv("SSL_CERT_FILE", ca)
+	if err := send(""); err != nil {
+		t.Errorf("with SSL_CERT_FILE: %v", err)
+	}
 }
