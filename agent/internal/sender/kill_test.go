@@ -197,8 +197,9 @@ func TestSpoolSurvivesSIGKILL(t *testing.T) {
 	for k := range resentAfter {
 		resentAfter[k] = map[string]bool{}
 	}
-	resent := 0
+	resent, most := 0, 0
 	for id, rounds := range sentBy {
+		most = max(most, len(rounds))
 		seen := map[int]bool{}
 		for _, r := range rounds {
 			if seen[r] {
@@ -231,7 +232,7 @@ func TestSpoolSurvivesSIGKILL(t *testing.T) {
 	if st, _ := sp.Stats(); st.Depth != 0 {
 		t.Errorf("spool not empty after drain: %+v", st)
 	}
-	t.Logf("%d batches committed over %d kills, %d resent", len(committed), kills, resent)
+	t.Logf("%d batches committed over %d kills, %d resent, at most %d deliveries of one batch", len(committed), kills, resent, most)
 }
 
 func drain(c <-chan string) []string {
