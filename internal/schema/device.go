@@ -41,6 +41,7 @@ var (
 		{"chemistry", String, "", ""},
 		{"battery_serial", String, "", ""},
 		{"manufacture_date", String, "YYYY-MM-DD", ""},
+		{"implausible", String, "", "readings the agent withheld (health outside 10–150 %, a capacity ≤ 0, more than 10,000 cycles), with the values read; absent when all are plausible"},
 	}
 	lastSeen = Field{"last_seen", Integer, "unix s", "time of the day's last report"}
 )

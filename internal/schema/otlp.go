@@ -29,6 +29,7 @@ const (
 	AttrBatterySerial          = "hw.serial_number"
 	AttrBatteryManufactureDate = "kretslopp.battery.manufacture_date"
 	AttrBatteryState           = "hw.battery.state"
+	AttrBatteryImplausible     = "kretslopp.battery.implausible"
 )
 
 // OTLP metric names (all gauges).
@@ -97,6 +98,7 @@ var BatteryAttributes = []Attribute{
 	{AttrBatterySerial, String, "`2419`", "", "battery_serial", ""},
 	{AttrBatteryManufactureDate, String, "`2021-02-01` (YYYY-MM-DD)", "", "manufacture_date", ""},
 	{AttrBatteryState, String, "`charging`, `discharging`, `full`, `not_charging`, `unknown`", "", "state", "on `hw.battery.charge` only"},
+	{AttrBatteryImplausible, String, "`health_pct 4724.28 outside 10–150 (full_wh 653.84, design_wh 13.84)`", "", "implausible", "readings the agent withheld as implausible, with the values read; absent when all are plausible"},
 }
 
 // Metrics are the metrics of an agent report. Other metrics are accepted

@@ -45,7 +45,7 @@ func run(days int, interval time.Duration, sysfs string) error {
 	n := int(time.Duration(days) * 24 * time.Hour / interval)
 	start := time.Now().Add(-time.Duration(days) * 24 * time.Hour)
 	for i := range n {
-		s := r.Read(context.Background())
+		s, _ := r.Read(context.Background())
 		s.Time = start.Add(time.Duration(i) * interval)
 		if _, err := sp.Append(sender.Gzip(report.Build(s, 0).Marshal()), s.Time, 0); err != nil {
 			return err

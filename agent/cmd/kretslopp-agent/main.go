@@ -12,12 +12,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -36,7 +34,9 @@ const usage = `usage: kretslopp-agent [--config FILE] COMMAND
 
 commands:
   run                 run in the foreground (what the service runs)
-  collect [--json]    print what the agent reads now
+  collect [--json] [--from FILE]...
+                      print what the agent reads now, or what it makes of
+                      recorded dumps (ioreg plist or text, WMI JSON, uevent)
   spool [--json]      print the delivery queue: depth, oldest, dropped, last success/error
   install             install the system service (systemd, launchd, Windows SCM)
   uninstall           remove the system service
@@ -68,10 +68,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		path = defaultPath
 	}
 	jsonOut := false
-	for _, a := range rest {
-		switch a {
-		case "--json", "-json":
+	var from []string
+	for i := 0; i < len(rest); i++ {
+		switch a := rest[i]; {
+		case a == "--json" || a == "-json":
 			jsonOut = true
+		case (a == "--from" || a == "-from") && cmd == "collect":
+			if i+1 >= len(rest) {
+				fmt.Fprintln(stderr, "--from needs a file")
+				return 2
+			}
+			i++
+			from = append(from, rest[i])
+		case (strings.HasPrefix(a, "--from=") || strings.HasPrefix(a, "-from=")) && cmd == "collect":
+			from = append(from, a[strings.IndexByte(a, '=')+1:])
 		default:
 			fmt.Fprintf(stderr, "unknown argument %q\n", a)
 			return 2
@@ -98,6 +108,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// collect needs no collector settings: only report file errors.
 		if cfgErr != nil {
 			log.Warn("configuration problems", "err", cfgErr)
+		}
+		if len(from) > 0 {
+			return collectFrom(from, log, stdout, stderr, jsonOut)
 		}
 		return collect(cfg, log, stdout, jsonOut)
 	case "spool":
@@ -168,11 +181,9 @@ func newReader(cfg config.Config, log *slog.Logger) *inventory.Reader {
 	return inventory.NewReader(inventory.Options{SysfsRoot: cfg.SysfsRoot, AgentVersion: version, Labels: cfg.Labels}, log)
 }
 
-// runLoop opens the spool and runs until ctx is cancelled (service stop)
-// or SIGINT/SIGTERM.
+// runLoop opens the spool and runs until ctx is cancelled: the service
+// manager's stop, or SIGINT/SIGTERM, which agentservice turns into a stop.
 func runLoop(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if os.Getenv("GOGC") == "" {
 		// The live heap is well under 1 MB; collecting at +50 % instead of
 		// +100 % keeps about 1 MB out of RSS for a negligible CPU cost.
@@ -200,9 +211,31 @@ func runLoop(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 }
 
 func collect(cfg config.Config, log *slog.Logger, stdout io.Writer, jsonOut bool) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), runner.MaxReadTimeout)
 	defer cancel()
-	snap := newReader(cfg, log).Read(ctx)
+	snap, err := newReader(cfg, log).Read(ctx)
+	if err != nil {
+		log.Warn("reading incomplete", "err", err)
+	}
+	return printSnapshot(snap, stdout, jsonOut)
+}
+
+// collectFrom prints what the agent makes of recorded dumps. A file it
+// does not know is an error naming the file, and nothing is printed.
+func collectFrom(files []string, log *slog.Logger, stdout, stderr io.Writer, jsonOut bool) int {
+	snap, warnings, err := inventory.ReadDumps(files, version)
+	if err != nil {
+		fmt.Fprintf(stderr, "collect --from: %v\n", err)
+		return 1
+	}
+	for _, w := range warnings {
+		log.Warn("value not read from the dump", "problem", w)
+	}
+	return printSnapshot(snap, stdout, jsonOut)
+}
+
+// printSnapshot writes snap as the contract JSON or as tables.
+func printSnapshot(snap inventory.Snapshot, stdout io.Writer, jsonOut bool) int {
 	if jsonOut {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -222,7 +255,7 @@ func collect(cfg config.Config, log *slog.Logger, stdout io.Writer, jsonOut bool
 	row("manufacturer", d.Manufacturer)
 	row("model", d.Model)
 	serial := orDash(d.Serial)
-	if d.Serial == "" && runtime.GOOS == "linux" && os.Geteuid() != 0 {
+	if d.Serial == "" && d.OS == "linux" && runtime.GOOS == "linux" && os.Geteuid() != 0 {
 		serial += " (DMI product_serial is readable by root only)"
 	}
 	row("serial", serial)
@@ -234,7 +267,11 @@ func collect(cfg config.Config, log *slog.Logger, stdout io.Writer, jsonOut bool
 	row("os install time", installed)
 	row("memory", fmt.Sprintf("%.1f GiB", float64(d.MemoryBytes)/(1<<30)))
 	row("disk", fmt.Sprintf("%.1f GiB (%s)", float64(d.DiskBytes)/(1<<30), d.DiskMount))
-	row("boot time", time.Unix(d.BootTime, 0).Format(time.RFC3339))
+	boot := "-"
+	if d.BootTime > 0 {
+		boot = time.Unix(d.BootTime, 0).Format(time.RFC3339)
+	}
+	row("boot time", boot)
 	row("uptime", (time.Duration(d.UptimeS) * time.Second).String())
 	row("agent", d.AgentVersion)
 	for k, v := range snap.Labels {
@@ -253,6 +290,14 @@ func collect(cfg config.Config, log *slog.Logger, stdout io.Writer, jsonOut bool
 			optF(b.HealthPct), optF(b.ChargePct), b.State, orDash(b.Vendor), orDash(b.Model))
 	}
 	tw.Flush()
+	for _, b := range snap.Batteries {
+		for _, why := range b.Implausible {
+			fmt.Fprintf(stdout, "%s: withheld as implausible: %s\n", b.Name, why)
+		}
+		if b.MissingSource != "" {
+			fmt.Fprintf(stdout, "%s: read without %s\n", b.Name, b.MissingSource)
+		}
+	}
 	return 0
 }
 

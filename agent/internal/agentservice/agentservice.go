@@ -5,6 +5,7 @@ package agentservice
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -16,7 +17,9 @@ import (
 // Name is the service name on every OS.
 const Name = "kretslopp-agent"
 
-// RunFunc is the agent's main loop; it returns when ctx is cancelled.
+// RunFunc is the agent's main loop; it returns when ctx is cancelled. If it
+// returns before that, with or without an error, the agent has stopped
+// working and the process must end (see Service.Run).
 type RunFunc func(ctx context.Context, log *slog.Logger) error
 
 type program struct {
@@ -25,6 +28,8 @@ type program struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	mu     sync.Mutex
+	// failed receives why the run loop ended while nobody asked it to.
+	failed chan error
 }
 
 func (p *program) Start(service.Service) error {
@@ -36,8 +41,17 @@ func (p *program) Start(service.Service) error {
 	go func() {
 		defer close(done)
 		log := p.log()
-		if err := p.run(ctx, log); err != nil {
-			log.Error("agent stopped", "err", err)
+		err := p.run(ctx, log)
+		if ctx.Err() != nil {
+			return // stopped by the service manager or a signal
+		}
+		if err == nil {
+			err = errors.New("run loop ended without a stop request")
+		}
+		log.Error("agent stopped; exiting so that the service manager restarts it", "err", err)
+		select {
+		case p.failed <- err:
+		default:
 		}
 	}()
 	return nil
@@ -63,7 +77,7 @@ type Service struct {
 // New describes the service. args are the arguments the service manager
 // passes to the binary ("run", "--config", path).
 func New(run RunFunc, args []string, baseHandler slog.Handler, level slog.Leveler) (*Service, error) {
-	prog := &program{run: run}
+	prog := &program{run: run, failed: make(chan error, 1)}
 	cfg := &service.Config{
 		Name:        Name,
 		DisplayName: "Kretslopp agent",
@@ -96,12 +110,25 @@ func New(run RunFunc, args []string, baseHandler slog.Handler, level slog.Levele
 }
 
 // Run runs under the service manager, or in the foreground when started
-// from a terminal.
+// from a terminal, until the service is stopped (nil) or the run loop
+// fails (its error). On failure main ends the process with a non-zero
+// status and the service manager restarts it: systemd (Restart=always),
+// launchd (KeepAlive) and the Windows SCM (restart on failure; a service
+// process that ends without reporting "stopped" is a failure to it). A
+// process that kept waiting for a stop instead would look healthy to all
+// three while reporting nothing.
 func (s *Service) Run() error {
-	if err := s.svc.Run(); err != nil {
-		return fmt.Errorf("service run: %w", err)
+	ran := make(chan error, 1)
+	go func() { ran <- s.svc.Run() }()
+	select {
+	case err := <-ran:
+		if err != nil {
+			return fmt.Errorf("service run: %w", err)
+		}
+		return nil
+	case err := <-s.prog.failed:
+		return fmt.Errorf("agent stopped: %w", err)
 	}
-	return nil
 }
 
 // Control performs install, uninstall, start, stop or restart.

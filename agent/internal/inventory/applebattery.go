@@ -4,48 +4,97 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 )
 
 // nominalCellVoltage converts mAh to Wh on macOS, which reports capacities in
 // mAh without a design voltage: cells in series × 3.85 V (Li-ion/Li-polymer
-// nominal). The current voltage is used when the cell count is unknown.
+// nominal; Apple's packs are rated 11.4–11.6 V for three cells).
 const nominalCellVoltage = 3.85
 
-// ParseAppleSmartBattery reads `ioreg -a -r -c AppleSmartBattery` output
-// (an XML plist array with one dictionary per battery) into batteries.
-//
-// Capacities: DesignCapacity is mAh. On Intel Macs MaxCapacity is mAh; on
-// Apple silicon MaxCapacity and CurrentCapacity are percentages and the mAh
-// values are AppleRawMaxCapacity and AppleRawCurrentCapacity, which the
-// parser prefers wherever they are present.
+// maxCellVoltage is above what a charged Li-ion cell reaches (4.2–4.45 V),
+// so that ⌈pack voltage / maxCellVoltage⌉ is the number of cells in series
+// for any pack that is not flat: a two-cell pack stays below 8.9 V, a
+// three-cell one above it until it is nearly empty.
+const maxCellVoltage = 4.45
+
+// ParseAppleSmartBattery reads `ioreg -a -r -c AppleSmartBattery` (or
+// `ioreg -rn AppleSmartBattery -a`) output: an XML plist array with one
+// dictionary per battery.
 func ParseAppleSmartBattery(r io.Reader) ([]Battery, error) {
 	v, err := ParsePlist(r)
 	if err != nil {
 		return nil, err
 	}
-	var dicts []map[string]any
-	switch t := v.(type) {
-	case []any:
-		for _, e := range t {
-			if m, ok := e.(map[string]any); ok {
-				dicts = append(dicts, m)
+	return appleBatteries(v, nil)
+}
+
+// appleObjects sorts the dictionaries of an ioreg dump (and their
+// IORegistryEntryChildren) into AppleSmartBattery and AppleSmartBatteryPack
+// entries, by IOObjectClass or, where a converted dump lost it, by keys
+// only the one or the other has.
+func appleObjects(v any) (batteries, packs []map[string]any) {
+	var walk func(v any, depth int)
+	walk = func(v any, depth int) {
+		if depth > 8 {
+			return
+		}
+		switch t := v.(type) {
+		case []any:
+			for _, e := range t {
+				walk(e, depth+1)
+			}
+		case map[string]any:
+			class, _ := t["IOObjectClass"].(string)
+			switch {
+			case class == "AppleSmartBatteryPack", class == "" && t["BankCount"] != nil:
+				packs = append(packs, t)
+			case class == "AppleSmartBattery", class == "" && isAppleBattery(t):
+				batteries = append(batteries, t)
+			}
+			if c, ok := t["IORegistryEntryChildren"]; ok {
+				walk(c, depth+1)
 			}
 		}
-	case map[string]any:
-		dicts = append(dicts, t)
-	default:
-		return nil, errors.New("AppleSmartBattery: not an array of dictionaries")
+	}
+	walk(v, 0)
+	return batteries, packs
+}
+
+func isAppleBattery(d map[string]any) bool {
+	for _, k := range []string{"BatteryInstalled", "DesignCapacity", "AppleRawMaxCapacity", "BatteryData", "MaxCapacity"} {
+		if _, ok := d[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// appleBatteries maps the AppleSmartBattery dictionaries found in v to
+// batteries; extraPacks are AppleSmartBatteryPack entries read separately.
+func appleBatteries(v any, extraPacks []map[string]any) ([]Battery, error) {
+	dicts, packs := appleObjects(v)
+	packs = append(packs, extraPacks...)
+	if len(dicts) == 0 {
+		if len(packs) > 0 {
+			return nil, errors.New("AppleSmartBattery: only AppleSmartBatteryPack entries (give `ioreg -rn AppleSmartBattery -a` as well)")
+		}
+		return nil, errors.New("AppleSmartBattery: no battery")
 	}
 	var out []Battery
 	for i, d := range dicts {
-		if installed, ok := d["BatteryInstalled"].(bool); ok && !installed {
+		if installed, ok := plistBool(d, "BatteryInstalled"); ok && !installed {
 			continue
 		}
-		out = append(out, appleBattery(i, d))
+		var pack map[string]any
+		if i < len(packs) {
+			pack = packs[i]
+		}
+		out = append(out, appleBattery(len(out), d, pack))
 	}
 	if len(out) == 0 {
-		return nil, errors.New("AppleSmartBattery: no battery")
+		return nil, errors.New("AppleSmartBattery: no battery installed")
 	}
 	return out, nil
 }
@@ -62,11 +111,25 @@ func plistInt(m map[string]any, keys ...string) (int64, bool) {
 	return 0, false
 }
 
+// plistBool reads a boolean; dumps converted from ioreg's text form carry
+// them as 0 and 1.
+func plistBool(m map[string]any, key string) (value, ok bool) {
+	switch v := m[key].(type) {
+	case bool:
+		return v, true
+	case int64:
+		return v != 0, true
+	case float64:
+		return v != 0, true
+	}
+	return false, false
+}
+
 func plistString(m map[string]any, keys ...string) string {
 	for _, k := range keys {
 		switch v := m[k].(type) {
 		case string:
-			if s := strings.TrimSpace(v); s != "" {
+			if s := strings.TrimSpace(v); s != "" && s != "<redacted>" {
 				return s
 			}
 		case []byte:
@@ -78,11 +141,43 @@ func plistString(m map[string]any, keys ...string) string {
 	return ""
 }
 
-func appleBattery(i int, d map[string]any) Battery {
-	data, _ := d["BatteryData"].(map[string]any)
-	if data == nil {
-		data = map[string]any{}
+func plistDict(m map[string]any, key string) map[string]any {
+	if d, ok := m[key].(map[string]any); ok {
+		return d
 	}
+	return map[string]any{}
+}
+
+// appleBattery maps one AppleSmartBattery dictionary (and its
+// AppleSmartBatteryPack, when the dump has one) to a Battery.
+//
+// Capacities are mAh. The design is DesignCapacity, at the top level up to
+// macOS 26 and only under BatteryData on macOS 27. The full charge
+// capacity is, in this order: AppleRawMaxCapacity (Apple silicon up to
+// macOS 26); BatteryData.FullChargeCapacity (macOS 27, which dropped the
+// top-level key); the pack's BatteryData.AppleRawMaxCapacity (macOS 27);
+// MaxCapacity where it is mAh (Intel). MaxCapacity and CurrentCapacity are
+// percentages on Apple silicon and are never taken for capacities.
+//
+// Why FullChargeCapacity and not NominalChargeCapacity on macOS 27: it is
+// the same quantity as AppleRawMaxCapacity before (equal to the pack's
+// AppleRawMaxCapacity on the same machine in both macOS 27 recordings of
+// Kyome22/SystemInfoKit's MeasuredValues), so a Mac's health series does
+// not step when it is upgraded; NominalChargeCapacity sits a near-constant
+// 2.4–2.8 points higher on every recording, exceeds the design on new
+// batteries more often, and matches the figure System Settings shows no
+// better (neither does: the four recordings with a System Settings reading
+// differ from both by up to 4 points).
+//
+// Wh use a voltage that does not change between samples: cells in series
+// (non-zero CellVoltage entries, else the pack's BankCount, else inferred
+// from the pack voltage, see maxCellVoltage) × nominalCellVoltage. Health
+// is the mAh ratio. The charge is CurrentCapacity / MaxCapacity: on Apple
+// silicon that is the percentage macOS shows (IOPS, pmset), which differs
+// from the raw mAh ratio by up to 5 points.
+func appleBattery(i int, d, pack map[string]any) Battery {
+	data := plistDict(d, "BatteryData")
+	packData := plistDict(pack, "BatteryData")
 	b := Battery{
 		Name:   fmt.Sprintf("BAT%d", i),
 		Vendor: plistString(d, "Manufacturer"),
@@ -98,68 +193,64 @@ func appleBattery(i int, d map[string]any) Battery {
 	if b.Serial == "" {
 		b.Serial = plistString(data, "Serial")
 	}
-	if n, ok := plistInt(d, "CycleCount"); ok && n > 0 {
-		b.CycleCount = &n
-	} else if n, ok := plistInt(data, "CycleCount"); ok && n > 0 {
-		b.CycleCount = &n
+	for _, src := range []map[string]any{d, data, packData} {
+		if n, ok := plistInt(src, "CycleCount"); ok && n > 0 {
+			b.CycleCount = &n
+			break
+		}
 	}
 	mV, okV := plistInt(d, "AppleRawBatteryVoltage", "Voltage")
+	if !okV {
+		mV, okV = plistInt(data, "Voltage")
+	}
 	if okV && mV > 0 {
 		b.VoltageV = ptr(float64(mV) / 1000)
 	}
-	cells := 0
-	for _, src := range []map[string]any{data, d} {
-		if arr, ok := src["CellVoltage"].([]any); ok && cells == 0 {
-			for _, c := range arr {
-				if n, ok := c.(int64); ok && n > 0 {
-					cells++
-				}
-			}
-		}
-	}
-	volts := 0.0
-	switch {
-	case cells > 0:
-		volts = float64(cells) * nominalCellVoltage
-	case okV && mV > 0:
-		volts = float64(mV) / 1000
-	}
+	volts := float64(appleCells(d, data, pack, mV)) * nominalCellVoltage
 	toWh := func(mAh int64) *float64 {
-		if mAh <= 0 || volts <= 0 {
+		if volts <= 0 {
 			return nil
 		}
 		return ptr(float64(mAh) * volts / 1000)
 	}
-	design, ok := plistInt(d, "DesignCapacity")
-	if !ok {
-		design, _ = plistInt(data, "DesignCapacity")
+	design, okDesign := plistInt(d, "DesignCapacity")
+	if !okDesign {
+		design, okDesign = plistInt(data, "DesignCapacity")
 	}
-	b.DesignWh = toWh(design)
 	full, okFull := plistInt(d, "AppleRawMaxCapacity")
 	if !okFull {
-		// Intel: MaxCapacity in mAh. A value of 100 or less next to a design
-		// capacity in the thousands is a percentage (Apple silicon).
-		if m, ok := plistInt(d, "MaxCapacity"); ok && (m > 100 || design <= 0) {
-			full, okFull = m, true
-		} else if ok && design > 0 {
-			full, okFull = m*design/100, true
-		}
+		full, okFull = plistInt(data, "FullChargeCapacity")
+	}
+	if !okFull {
+		full, okFull = plistInt(packData, "AppleRawMaxCapacity")
+	}
+	if !okFull && appleIntel(d, data) {
+		full, okFull = plistInt(d, "MaxCapacity")
+	}
+	if okDesign {
+		b.DesignWh = toWh(design)
 	}
 	if okFull {
 		b.FullWh = toWh(full)
 	}
-	cur, okCur := plistInt(d, "AppleRawCurrentCapacity")
-	if okCur && okFull && full > 0 {
-		b.ChargePct = ptr(float64(cur) / float64(full) * 100)
-	} else if c, ok := plistInt(d, "CurrentCapacity"); ok {
+	if okDesign && okFull && design > 0 && full > 0 {
+		b.HealthPct = ptr(float64(full) / float64(design) * 100)
+	}
+	if c, ok := plistInt(d, "CurrentCapacity"); ok {
 		if m, ok := plistInt(d, "MaxCapacity"); ok && m > 0 {
 			b.ChargePct = ptr(float64(c) / float64(m) * 100)
 		}
+	} else if c, ok := plistInt(data, "CurrentCapacity"); ok {
+		if m, ok := plistInt(data, "MaxCapacity"); ok && m > 0 {
+			b.ChargePct = ptr(float64(c) / float64(m) * 100)
+		}
 	}
-	charging, _ := d["IsCharging"].(bool)
-	external, _ := d["ExternalConnected"].(bool)
-	fully, _ := d["FullyCharged"].(bool)
+	charging, okC := plistBool(d, "IsCharging")
+	external, okE := plistBool(d, "ExternalConnected")
+	fully, okF := plistBool(d, "FullyCharged")
 	switch {
+	case !okC && !okE && !okF:
+		b.State = StateUnknown // a partial dump
 	case fully:
 		b.State = StateFull
 	case charging:
@@ -176,6 +267,48 @@ func appleBattery(i int, d map[string]any) Battery {
 	}
 	finish(&b)
 	return b
+}
+
+// appleIntel reports whether MaxCapacity is mAh: Intel Macs have neither
+// the AppleRaw* keys nor a percentage scale (MaxCapacity 100 next to a
+// DesignCapacity in the thousands).
+func appleIntel(d, data map[string]any) bool {
+	if _, ok := d["AppleRawMaxCapacity"]; ok {
+		return false
+	}
+	if _, ok := data["FullChargeCapacity"]; ok {
+		return false
+	}
+	m, ok := plistInt(d, "MaxCapacity")
+	return ok && m > 100
+}
+
+// appleCells is the number of cells in series: the non-zero CellVoltage
+// entries, else the pack's BankCount, else ⌈pack voltage / maxCellVoltage⌉;
+// 0 when nothing tells.
+func appleCells(d, data, pack map[string]any, mV int64) int {
+	for _, src := range []map[string]any{data, d} {
+		if arr, ok := src["CellVoltage"].([]any); ok {
+			n := 0
+			for _, c := range arr {
+				if v, ok := c.(int64); ok && v > 0 {
+					n++
+				} else if v, ok := c.(float64); ok && v > 0 {
+					n++
+				}
+			}
+			if n > 0 {
+				return n
+			}
+		}
+	}
+	if n, ok := plistInt(pack, "BankCount"); ok && n > 0 && n < 16 {
+		return int(n)
+	}
+	if mV > 0 {
+		return int(math.Ceil(float64(mV) / 1000 / maxCellVoltage))
+	}
+	return 0
 }
 
 // ParseSmartBatteryDate decodes the Smart Battery Data date
@@ -200,17 +333,30 @@ func ParsePlatformExpert(r io.Reader) (manufacturer, model, serial string, err e
 	if err != nil {
 		return "", "", "", err
 	}
-	var d map[string]any
-	switch t := v.(type) {
-	case []any:
-		if len(t) > 0 {
-			d, _ = t[0].(map[string]any)
-		}
-	case map[string]any:
-		d = t
-	}
+	d := platformExpert(v)
 	if d == nil {
 		return "", "", "", errors.New("IOPlatformExpertDevice: no dictionary")
 	}
-	return plistString(d, "manufacturer"), plistString(d, "model"), plistString(d, "IOPlatformSerialNumber"), nil
+	return plistString(d, "manufacturer"), plistString(d, "model"), clean(plistString(d, "IOPlatformSerialNumber")), nil
+}
+
+// platformExpert finds the IOPlatformExpertDevice dictionary in an ioreg
+// dump: by IOObjectClass, or by the keys only it has.
+func platformExpert(v any) map[string]any {
+	switch t := v.(type) {
+	case []any:
+		for _, e := range t {
+			if d := platformExpert(e); d != nil {
+				return d
+			}
+		}
+	case map[string]any:
+		class, _ := t["IOObjectClass"].(string)
+		_, serial := t["IOPlatformSerialNumber"]
+		_, uuid := t["IOPlatformUUID"]
+		if class == "IOPlatformExpertDevice" || (class == "" && (serial || uuid)) {
+			return t
+		}
+	}
+	return nil
 }

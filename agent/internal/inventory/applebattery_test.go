@@ -17,10 +17,12 @@ func TestParseAppleSmartBattery(t *testing.T) {
 			ChargePct: f(92.92), State: "charging", VoltageV: f(12.745), Vendor: "SMP", Model: "bq20z451",
 			Serial: "D869263A1KHJ93HAS", ManufactureDate: "2019-05-14",
 		}}},
-		// Apple silicon: MaxCapacity is 100 (%), AppleRawMaxCapacity is mAh.
+		// Apple silicon: MaxCapacity is 100 (%), AppleRawMaxCapacity is mAh;
+		// the charge is CurrentCapacity, the percentage macOS shows (70),
+		// not the raw mAh ratio (2713 / 3876 = 69.99).
 		{"applesilicon-macbookair10-1.plist", []Battery{{
 			Name: "BAT0", CycleCount: i(311), DesignWh: f(50.612), FullWh: f(44.768), HealthPct: f(88.45),
-			ChargePct: f(69.99), State: "discharging", VoltageV: f(11.902), Model: "bq40z651",
+			ChargePct: f(70), State: "discharging", VoltageV: f(11.902), Model: "bq40z651",
 			Serial: "F8Y1234567ABCDEF9",
 		}}},
 	}

@@ -6,16 +6,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
 )
 
-// ioreg runs /usr/sbin/ioreg with plist output.
+// ioreg runs /usr/sbin/ioreg with plist output; it ends with ctx.
 func ioreg(ctx context.Context, args ...string) ([]byte, error) {
-	out, err := exec.CommandContext(ctx, "/usr/sbin/ioreg", append([]string{"-a"}, args...)...).Output()
-	if err != nil {
-		return nil, fmt.Errorf("ioreg %v: %w", args, err)
-	}
-	return out, nil
+	return commandOutput(ctx, "/usr/sbin/ioreg", append([]string{"-a"}, args...)...)
 }
 
 // readBatteries reads AppleSmartBattery through `ioreg -a -r -c AppleSmartBattery`.

@@ -5,6 +5,6 @@ package inventory
 import "context"
 
 // readBatteries reads root/class/power_supply.
-func readBatteries(_ context.Context, sysfsRoot string) ([]Battery, error) {
-	return ReadSysfsBatteries(sysfsRoot)
+func readBatteries(ctx context.Context, sysfsRoot string) ([]Battery, error) {
+	return ReadSysfsBatteries(ctx, sysfsRoot)
 }

@@ -18,6 +18,8 @@ func readHardware(ctx context.Context, opts Options) (hardware, error) {
 	if err1 == nil {
 		h.Manufacturer, h.Model, h.Serial, err1 = ParsePlatformExpert(bytes.NewReader(out))
 	}
+	// A failed ioreg may pass; the install time's file times will not.
+	err1 = transient(err1)
 	h.OSInstallTime, h.OSInstallSource, err2 = DarwinInstallTime(opts.RootFS, fileBirth, time.Now())
 	return h, errors.Join(err1, err2)
 }

@@ -47,7 +47,10 @@ func TestReaderLinuxFixtures(t *testing.T) {
 	installer := time.Date(2023, 11, 12, 9, 14, 2, 0, time.UTC)
 	root := rootFixture(t, "debian-installer", map[string]time.Time{"var/log/installer": installer, "lost+found": installer.Add(time.Minute)})
 	r := NewReader(Options{SysfsRoot: "testdata/sysfs/thinkpad-t14-energy", RootFS: root}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	s := r.Read(context.Background())
+	s, err := r.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s.Device.Serial != "PF2ABCDE" {
 		t.Errorf("serial %q", s.Device.Serial)
 	}
@@ -86,7 +89,7 @@ func TestReadDMISerialNeedsRoot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, model, serial, date, err := ReadDMI(filepath.Dir(filepath.Dir(filepath.Dir(dir))))
+	m, model, serial, date, err := ReadDMI(context.Background(), filepath.Dir(filepath.Dir(filepath.Dir(dir))))
 	if !errors.Is(err, ErrSerialNeedsRoot) {
 		t.Errorf("err %v, want ErrSerialNeedsRoot", err)
 	}

@@ -23,7 +23,7 @@ func readHardware(ctx context.Context, _ Options) (hardware, error) {
 			h.OSInstallSource = "WMI Win32_OperatingSystem.InstallDate"
 		}
 	}
-	return h, err
+	return h, transient(err)
 }
 
 // sourceOSInstallDates reads InstallDate (unix seconds, REG_DWORD) of every

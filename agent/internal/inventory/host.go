@@ -17,11 +17,16 @@ import (
 // from memory, which keeps a cycle cheap.
 const hostRefresh = time.Hour
 
+// hostRetry is how soon host facts are read again after a part failed.
+const hostRetry = time.Minute
+
 // hostCache keeps the slow-changing part of Device.
 type hostCache struct {
 	at       time.Time
 	dev      Device
 	bootTime int64
+	// incomplete is set when a part failed; it is read again after hostRetry.
+	incomplete bool
 }
 
 // readHost fills the OS-level identity, uptime, boot time, memory and disk
@@ -38,7 +43,11 @@ func (r *Reader) readHost(ctx context.Context, d *Device) {
 	c := r.host
 	r.mu.Unlock()
 	now := time.Now()
-	if c == nil || now.Sub(c.at) > hostRefresh || now.Before(c.at) {
+	refresh := hostRefresh
+	if c != nil && c.incomplete {
+		refresh = hostRetry
+	}
+	if c == nil || now.Sub(c.at) > refresh || now.Before(c.at) {
 		c = r.refreshHost(ctx, c)
 		c.at = now
 		r.mu.Lock()
@@ -62,11 +71,13 @@ func (r *Reader) refreshHost(ctx context.Context, old *hostCache) *hostCache {
 		c.bootTime = old.bootTime
 	}
 	if id, err := deviceID(ctx); err != nil || id == "" {
+		c.incomplete = true
 		r.failed(ctx, "host.id", fmt.Errorf("no device id: %w", err))
 	} else {
 		d.ID = id
 	}
 	if platform, _, version, err := host.PlatformInformationWithContext(ctx); err != nil {
+		c.incomplete = true
 		r.failed(ctx, "platform", err)
 	} else {
 		d.OSVersion = version
@@ -74,18 +85,21 @@ func (r *Reader) refreshHost(ctx context.Context, old *hostCache) *hostCache {
 	}
 	if c.bootTime == 0 {
 		if bt, err := host.BootTimeWithContext(ctx); err != nil {
+			c.incomplete = true
 			r.failed(ctx, "boot_time", err)
 		} else {
 			c.bootTime = int64(bt)
 		}
 	}
 	if vm, err := mem.VirtualMemoryWithContext(ctx); err != nil {
+		c.incomplete = true
 		r.failed(ctx, "memory", err)
 	} else {
 		d.MemoryBytes = vm.Total
 	}
 	mount := rootMount()
 	if u, err := disk.UsageWithContext(ctx, mount); err != nil {
+		c.incomplete = true
 		r.failed(ctx, "disk", err)
 	} else {
 		d.DiskBytes = u.Total
@@ -103,15 +117,4 @@ func osDescription(platform, version string) string {
 	default:
 		return platform + " " + version
 	}
-}
-
-// rootMount is the file system holding the OS.
-func rootMount() string {
-	if runtime.GOOS == "windows" {
-		if d := os.Getenv("SystemDrive"); d != "" {
-			return d + `\`
-		}
-		return `C:\`
-	}
-	return "/"
 }

@@ -8,6 +8,8 @@ package inventory
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"sync"
@@ -69,6 +71,12 @@ type Battery struct {
 	Chemistry       string   `json:"chemistry,omitempty"`
 	Serial          string   `json:"serial,omitempty"`
 	ManufactureDate string   `json:"manufacture_date,omitempty"`
+	// Implausible lists readings withheld as implausible, each with the
+	// value read (see finish); the battery still reports.
+	Implausible []string `json:"implausible,omitempty"`
+	// MissingSource names a source that failed, so that the battery is
+	// reported from a lesser one (Windows without root\WMI).
+	MissingSource string `json:"missing_source,omitempty"`
 }
 
 // Battery states, as in hw.battery.state.
@@ -106,10 +114,14 @@ type Reader struct {
 	log    *slog.Logger
 	mu     sync.Mutex
 	logged map[string]bool
-	// hw caches the hardware identity, which does not change while running.
+	// hw caches the hardware identity, which does not change while running;
+	// it is read again while its reads fail in a way that may pass.
 	hw *hardware
 	// host caches the slow-changing host facts.
 	host *hostCache
+
+	hwSource  source[hardware]
+	batSource source[[]Battery]
 }
 
 // NewReader returns a Reader.
@@ -120,7 +132,8 @@ func NewReader(opts Options, log *slog.Logger) *Reader {
 	if opts.RootFS == "" {
 		opts.RootFS = "/"
 	}
-	return &Reader{opts: opts, log: log, logged: map[string]bool{}}
+	return &Reader{opts: opts, log: log, logged: map[string]bool{},
+		hwSource: source[hardware]{name: "hardware"}, batSource: source[[]Battery]{name: "battery"}}
 }
 
 // hardware is the slow-changing identity read once per process.
@@ -142,49 +155,101 @@ func (r *Reader) failed(ctx context.Context, source string, err error) {
 	}
 }
 
-// Read takes a snapshot now.
-func (r *Reader) Read(ctx context.Context) Snapshot {
+// Read takes a snapshot now. The hardware identity and the batteries are
+// read under ctx's deadline (see source): what has not answered by then is
+// left out of the snapshot and named in the error, a *SourceError for each.
+// Anything else that fails is left out and logged once at debug level.
+func (r *Reader) Read(ctx context.Context) (Snapshot, error) {
 	s := Snapshot{Time: time.Now(), Labels: r.opts.Labels, Batteries: []Battery{}}
 	s.Device.AgentVersion = r.opts.AgentVersion
 	r.readHost(ctx, &s.Device)
+	var errs []error
 	r.mu.Lock()
 	hw := r.hw
 	r.mu.Unlock()
 	if hw == nil {
-		h, err := readHardware(ctx, r.opts)
-		if err != nil {
+		opts := r.opts
+		h, err := r.hwSource.run(ctx, func(ctx context.Context) (hardware, error) { return readHardware(ctx, opts) })
+		var se *SourceError
+		switch {
+		case errors.As(err, &se):
+			errs = append(errs, err)
+		case err != nil:
 			r.failed(ctx, "hardware", err)
 		}
 		if h.OSInstallTime > 0 {
 			r.log.DebugContext(ctx, "os install time", "time", time.Unix(h.OSInstallTime, 0).UTC(), "source", h.OSInstallSource)
 		}
 		hw = &h
-		r.mu.Lock()
-		r.hw = hw
-		r.mu.Unlock()
+		if !isTransient(err) {
+			r.mu.Lock()
+			r.hw = hw
+			r.mu.Unlock()
+		}
 	}
 	s.Device.Manufacturer = hw.Manufacturer
 	s.Device.Model = hw.Model
 	s.Device.Serial = hw.Serial
 	s.Device.FirmwareDate = hw.FirmwareDate
 	s.Device.OSInstallTime = hw.OSInstallTime
-	bats, err := readBatteries(ctx, r.opts.SysfsRoot)
-	if err != nil {
+	root := r.opts.SysfsRoot
+	bats, err := r.batSource.run(ctx, func(ctx context.Context) ([]Battery, error) { return readBatteries(ctx, root) })
+	var se *SourceError
+	switch {
+	case errors.As(err, &se):
+		errs = append(errs, err)
+	case err != nil:
 		r.failed(ctx, "battery", err)
 	}
 	if bats != nil {
 		s.Batteries = bats
 	}
-	return s
+	return s, errors.Join(errs...)
 }
 
-// finish derives health and rounds the readings of b.
+// Plausibility bounds. A reading outside them is a firmware or embedded
+// controller fault (an energy_full 47 times the design, a cycle count of
+// 65535 meaning "unknown"), not a battery: it is withheld, and the battery
+// reports the reason instead of the figure.
+const (
+	minHealthPct = 10
+	maxHealthPct = 150
+	maxCycles    = 10_000
+)
+
+// finish rounds the readings of b, derives health (unless the parser set
+// it from finer units), and withholds implausible readings: a capacity that
+// is not positive, a health outside minHealthPct–maxHealthPct (both
+// capacities go: either may be the wrong one, and a pair left behind would
+// give the same health again), a cycle count above maxCycles. Each is named
+// with its value in b.Implausible.
 func finish(b *Battery) {
 	b.DesignWh = round(b.DesignWh, 3)
 	b.FullWh = round(b.FullWh, 3)
 	b.VoltageV = round(b.VoltageV, 3)
-	if b.DesignWh != nil && b.FullWh != nil && *b.DesignWh > 0 {
-		b.HealthPct = round(ptr(*b.FullWh / *b.DesignWh * 100), 2)
+	if b.DesignWh != nil && *b.DesignWh <= 0 {
+		b.Implausible = append(b.Implausible, fmt.Sprintf("design_wh %g is not positive", *b.DesignWh))
+		b.DesignWh, b.HealthPct = nil, nil
+	}
+	if b.FullWh != nil && *b.FullWh <= 0 {
+		b.Implausible = append(b.Implausible, fmt.Sprintf("full_wh %g is not positive", *b.FullWh))
+		b.FullWh, b.HealthPct = nil, nil
+	}
+	if b.HealthPct == nil && b.DesignWh != nil && b.FullWh != nil {
+		b.HealthPct = ptr(*b.FullWh / *b.DesignWh * 100)
+	}
+	b.HealthPct = round(b.HealthPct, 2)
+	if h := b.HealthPct; h != nil && (*h < minHealthPct || *h > maxHealthPct) {
+		msg := fmt.Sprintf("health_pct %g outside %d–%d", *h, minHealthPct, maxHealthPct)
+		if b.FullWh != nil && b.DesignWh != nil {
+			msg += fmt.Sprintf(" (full_wh %g, design_wh %g)", *b.FullWh, *b.DesignWh)
+		}
+		b.Implausible = append(b.Implausible, msg)
+		b.HealthPct, b.FullWh, b.DesignWh = nil, nil, nil
+	}
+	if b.CycleCount != nil && *b.CycleCount > maxCycles {
+		b.Implausible = append(b.Implausible, fmt.Sprintf("cycle_count %d above %d", *b.CycleCount, maxCycles))
+		b.CycleCount = nil
 	}
 	if b.ChargePct != nil {
 		b.ChargePct = round(ptr(math.Max(0, math.Min(100, *b.ChargePct))), 2)

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // This file reads Linux sysfs under a configurable root. It builds on every
@@ -57,9 +59,25 @@ func ParseValue(r io.Reader) (string, error) {
 	return strings.TrimSpace(strings.TrimRight(s, "\x00")), nil
 }
 
+// openSysfs opens a sysfs file so that reading it ends at deadline where
+// the OS allows: without blocking in open(2) (O_NONBLOCK, which regular
+// sysfs files ignore) and, for anything pollable such as a FIFO, with a
+// read deadline. A read that blocks in the kernel itself (an ACPI method
+// that does not return) cannot be interrupted; source bounds that case.
+func openSysfs(path string, deadline time.Time) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|oNonblock, 0)
+	if err != nil {
+		return nil, err
+	}
+	if !deadline.IsZero() {
+		_ = f.SetReadDeadline(deadline) // os.ErrNoDeadline for regular files
+	}
+	return f, nil
+}
+
 // readValue reads dir/name, "" when absent or unreadable.
-func readValue(dir, name string) string {
-	f, err := os.Open(filepath.Join(dir, name))
+func readValue(dir, name string, deadline time.Time) string {
+	f, err := openSysfs(filepath.Join(dir, name), deadline)
 	if err != nil {
 		return ""
 	}
@@ -73,14 +91,17 @@ func readValue(dir, name string) string {
 
 // supplyProps is one power_supply's properties: uevent first, then the
 // individual attribute files for whatever uevent lacked.
+// A supplyProps without dir has only what its uevent said (a uevent file
+// given to `collect --from`).
 type supplyProps struct {
-	dir string
-	m   map[string]string
+	dir      string
+	deadline time.Time
+	m        map[string]string
 }
 
-func loadSupply(dir string) supplyProps {
-	p := supplyProps{dir: dir, m: map[string]string{}}
-	if f, err := os.Open(filepath.Join(dir, "uevent")); err == nil {
+func loadSupply(dir string, deadline time.Time) supplyProps {
+	p := supplyProps{dir: dir, deadline: deadline, m: map[string]string{}}
+	if f, err := openSysfs(filepath.Join(dir, "uevent"), deadline); err == nil {
 		m, _ := ParseUevent(f)
 		f.Close()
 		p.m = m
@@ -89,10 +110,10 @@ func loadSupply(dir string) supplyProps {
 }
 
 func (p supplyProps) get(name string) string {
-	if v, ok := p.m[name]; ok {
+	if v, ok := p.m[name]; ok || p.dir == "" {
 		return v
 	}
-	v := readValue(p.dir, name)
+	v := readValue(p.dir, name, p.deadline)
 	p.m[name] = v
 	return v
 }
@@ -113,7 +134,9 @@ func (p supplyProps) num(name string) (int64, bool) {
 // ReadSysfsBatteries reads every system battery under root/class/power_supply.
 // Supplies whose type is not Battery (Mains, USB, …) and peripherals (scope
 // Device: mice, keyboards, headsets) are skipped, as are absent batteries.
-func ReadSysfsBatteries(root string) ([]Battery, error) {
+// Reading stops at ctx's deadline.
+func ReadSysfsBatteries(ctx context.Context, root string) ([]Battery, error) {
+	deadline, _ := ctx.Deadline()
 	classDir := filepath.Join(root, "class", "power_supply")
 	entries, err := os.ReadDir(classDir)
 	if err != nil {
@@ -126,8 +149,11 @@ func ReadSysfsBatteries(root string) ([]Battery, error) {
 	sort.Strings(names)
 	var out []Battery
 	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("power_supply: %w", err)
+		}
 		// Entries are symlinks into /sys/devices; os.Open follows them.
-		p := loadSupply(filepath.Join(classDir, name))
+		p := loadSupply(filepath.Join(classDir, name), deadline)
 		if b, ok := sysfsBattery(name, p); ok {
 			out = append(out, b)
 		}
@@ -141,7 +167,16 @@ func ReadSysfsBatteries(root string) ([]Battery, error) {
 // sysfsBattery maps one power_supply to a Battery; ok=false when it is not a
 // present system battery.
 func sysfsBattery(name string, p supplyProps) (Battery, bool) {
-	if !strings.EqualFold(p.get("type"), "Battery") {
+	switch typ := p.get("type"); {
+	case typ == "":
+		// Kernels before about 5.8 do not put POWER_SUPPLY_TYPE in the
+		// uevent, and a uevent is what users paste; without a type a
+		// supply with battery capacities is a battery (Mains, USB and a
+		// mouse's capacity_level have none).
+		if !hasBatteryCapacity(p) {
+			return Battery{}, false
+		}
+	case !strings.EqualFold(typ, "Battery"):
 		return Battery{}, false
 	}
 	if strings.EqualFold(p.get("scope"), "Device") {
@@ -171,33 +206,62 @@ func sysfsBattery(name string, p supplyProps) (Battery, bool) {
 		b.VoltageV = ptr(float64(vNow) / 1e6)
 	}
 	// energy_* in µWh, or charge_* in µAh times voltage_min_design in µV.
+	// A value that is there but not positive is kept, so that finish
+	// reports it as implausible instead of it vanishing.
 	wh := func(kind string) *float64 {
-		if e, ok := p.num("energy_" + kind); ok && e > 0 {
+		e, okE := p.num("energy_" + kind)
+		if okE && e > 0 {
 			return ptr(float64(e) / 1e6)
 		}
-		c, ok := p.num("charge_" + kind)
-		if !ok || c <= 0 {
-			return nil
-		}
-		v := vDesign
-		if !okDesign || v <= 0 {
-			if !okNow || vNow <= 0 {
-				return nil
+		c, okC := p.num("charge_" + kind)
+		if okC && c > 0 {
+			v := vDesign
+			if !okDesign || v <= 0 {
+				if !okNow || vNow <= 0 {
+					return nil
+				}
+				v = vNow
 			}
-			v = vNow
+			return ptr(float64(c) * float64(v) / 1e12)
 		}
-		return ptr(float64(c) * float64(v) / 1e12)
+		switch {
+		case okE:
+			return ptr(float64(e) / 1e6)
+		case okC:
+			return ptr(float64(min(c, 0)))
+		}
+		return nil
 	}
 	b.DesignWh = wh("full_design")
 	b.FullWh = wh("full")
 	now := wh("now")
+	// Health and charge are ratios and need no voltage: without one (a
+	// charge_* battery whose driver gives no voltage) they come from the
+	// µAh values.
+	cDesign, okCD := p.num("charge_full_design")
+	cFull, okCF := p.num("charge_full")
+	cNow, okCN := p.num("charge_now")
+	if (b.DesignWh == nil || b.FullWh == nil) && okCD && okCF && cDesign > 0 && cFull > 0 {
+		b.HealthPct = ptr(float64(cFull) / float64(cDesign) * 100)
+	}
 	if c, ok := p.num("capacity"); ok && c >= 0 && c <= 100 {
 		b.ChargePct = ptr(float64(c))
-	} else if now != nil && b.FullWh != nil && *b.FullWh > 0 {
+	} else if now != nil && *now >= 0 && b.FullWh != nil && *b.FullWh > 0 {
 		b.ChargePct = ptr(*now / *b.FullWh * 100)
+	} else if okCN && okCF && cNow >= 0 && cFull > 0 {
+		b.ChargePct = ptr(float64(cNow) / float64(cFull) * 100)
 	}
 	finish(&b)
 	return b, true
+}
+
+func hasBatteryCapacity(p supplyProps) bool {
+	for _, k := range []string{"energy_full_design", "energy_full", "charge_full_design", "charge_full"} {
+		if p.get(k) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func sysfsState(s string) string {
@@ -235,22 +299,23 @@ func clean(s string) string {
 // ReadDMI reads the hardware identity from root/class/dmi/id. product_serial
 // is readable by root only; without it Serial stays empty and err wraps
 // ErrSerialNeedsRoot while the other values are returned.
-func ReadDMI(root string) (manufacturer, model, serial, firmwareDate string, err error) {
+func ReadDMI(ctx context.Context, root string) (manufacturer, model, serial, firmwareDate string, err error) {
 	dir := filepath.Join(root, "class", "dmi", "id")
 	if _, err := os.Stat(dir); err != nil {
 		return "", "", "", "", fmt.Errorf("dmi: %w", err)
 	}
-	manufacturer = clean(readValue(dir, "sys_vendor"))
-	name := clean(readValue(dir, "product_name"))
-	version := clean(readValue(dir, "product_version"))
+	deadline, _ := ctx.Deadline()
+	manufacturer = clean(readValue(dir, "sys_vendor", deadline))
+	name := clean(readValue(dir, "product_name", deadline))
+	version := clean(readValue(dir, "product_version", deadline))
 	model = name
 	// Lenovo keeps the machine type in product_name ("20W000Q2MX") and the
 	// marketing name in product_version ("ThinkPad T14 Gen 2i").
 	if strings.EqualFold(manufacturer, "LENOVO") && version != "" {
 		model = version
 	}
-	serial = clean(readValue(dir, "product_serial"))
-	firmwareDate = ParseDMIDate(readValue(dir, "bios_date"))
+	serial = clean(readValue(dir, "product_serial", deadline))
+	firmwareDate = ParseDMIDate(readValue(dir, "bios_date", deadline))
 	if serial == "" {
 		// The kernel makes product_serial 0400 root; say so rather than
 		// leave an empty serial unexplained (the other values stand).

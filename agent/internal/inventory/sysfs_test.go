@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -68,7 +69,7 @@ func TestReadSysfsBatteries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.layout, func(t *testing.T) {
-			got, err := ReadSysfsBatteries(filepath.Join("testdata/sysfs", tt.layout))
+			got, err := ReadSysfsBatteries(context.Background(), filepath.Join("testdata/sysfs", tt.layout))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,11 +81,11 @@ func TestReadSysfsBatteries(t *testing.T) {
 }
 
 func TestReadSysfsBatteriesSkipsPeripherals(t *testing.T) {
-	got, err := ReadSysfsBatteries("testdata/sysfs/desktop-mouse")
+	got, err := ReadSysfsBatteries(context.Background(), "testdata/sysfs/desktop-mouse")
 	if err == nil || len(got) != 0 {
 		t.Fatalf("got %v, %v; want no battery and an error", got, err)
 	}
-	if _, err := ReadSysfsBatteries("testdata/sysfs/does-not-exist"); err == nil {
+	if _, err := ReadSysfsBatteries(context.Background(), "testdata/sysfs/does-not-exist"); err == nil {
 		t.Fatal("missing root: want an error")
 	}
 }
@@ -100,7 +101,7 @@ func TestReadDMI(t *testing.T) {
 		{"laptop-headset-usbc", "LENOVO", "IdeaPad 5 14ALC05", "", "2021-01-05"},
 	}
 	for _, tt := range tests {
-		m, mo, s, d, err := ReadDMI(filepath.Join("testdata/sysfs", tt.layout))
+		m, mo, s, d, err := ReadDMI(context.Background(), filepath.Join("testdata/sysfs", tt.layout))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -54,11 +55,18 @@ type batteryStatus struct {
 	PowerOnline       bool
 }
 
-// root\cimv2 classes.
+// root\cimv2 classes. Pointer fields are nil when WMI has them NULL
+// (https://learn.microsoft.com/en-us/windows/win32/cimwin32prov/win32-battery:
+// DesignCapacity and FullChargeCapacity in mWh, EstimatedChargeRemaining in
+// per cent, BatteryStatus and Chemistry as enumerations).
 type win32Battery struct {
 	DeviceID                 string
-	EstimatedChargeRemaining uint16
+	Name                     string
+	EstimatedChargeRemaining *uint16
 	BatteryStatus            uint16
+	Chemistry                uint16
+	DesignCapacity           *uint32
+	FullChargeCapacity       *uint32
 }
 
 type win32ComputerSystem struct {
@@ -75,25 +83,50 @@ type win32OperatingSystem struct {
 	InstallDate string
 }
 
-// wmiBatteries reads and joins the battery classes by InstanceName. Missing
-// classes (BatteryCycleCount is absent on many machines) leave fields null.
+// wmiBatteryQueries are the WQL queries of the battery classes.
+const (
+	qBatteryStaticData          = "SELECT InstanceName, DesignedCapacity, ManufactureName, DeviceName, SerialNumber, Chemistry, ManufactureDate FROM BatteryStaticData"
+	qBatteryFullChargedCapacity = "SELECT InstanceName, FullChargedCapacity FROM BatteryFullChargedCapacity"
+	qBatteryCycleCount          = "SELECT InstanceName, CycleCount FROM BatteryCycleCount"
+	qBatteryStatus              = "SELECT InstanceName, RemainingCapacity, Voltage, Charging, Discharging, PowerOnline FROM BatteryStatus"
+	qWin32Battery               = "SELECT DeviceID, Name, EstimatedChargeRemaining, BatteryStatus, Chemistry, DesignCapacity, FullChargeCapacity FROM Win32_Battery"
+)
+
+// wmiBatteries reads and joins the root\WMI battery classes by
+// InstanceName. Missing classes (BatteryCycleCount is absent on many
+// machines) leave fields null. When the root\WMI classes fail or list no
+// battery, every Win32_Battery is reported on its own (see
+// win32OnlyBattery), with the missing source named.
 func wmiBatteries(ctx context.Context, q wmiQuerier) ([]Battery, error) {
 	var static []batteryStaticData
-	if err := q.Query(ctx, nsWMI, "SELECT InstanceName, DesignedCapacity, ManufactureName, DeviceName, SerialNumber, Chemistry, ManufactureDate FROM BatteryStaticData", &static); err != nil {
-		return nil, fmt.Errorf("BatteryStaticData: %w", err)
+	staticErr := q.Query(ctx, nsWMI, qBatteryStaticData, &static)
+	var w32 []win32Battery
+	w32Err := q.Query(ctx, nsCIMV2, qWin32Battery, &w32)
+	if staticErr != nil || len(static) == 0 {
+		why := "no instance"
+		if staticErr != nil {
+			why = staticErr.Error()
+		}
+		if len(w32) == 0 {
+			if w32Err == nil {
+				w32Err = errors.New("no instance")
+			}
+			return nil, fmt.Errorf("WMI: no battery (BatteryStaticData: %s; Win32_Battery: %v)", why, w32Err)
+		}
+		missing := `root\WMI (BatteryStaticData: ` + why + ")"
+		out := make([]Battery, 0, len(w32))
+		for i, w := range w32 {
+			out = append(out, win32OnlyBattery(i, w, missing))
+		}
+		return out, nil
 	}
 	var full []batteryFullChargedCapacity
-	_ = q.Query(ctx, nsWMI, "SELECT InstanceName, FullChargedCapacity FROM BatteryFullChargedCapacity", &full)
+	_ = q.Query(ctx, nsWMI, qBatteryFullChargedCapacity, &full)
 	var cycles []batteryCycleCount
-	_ = q.Query(ctx, nsWMI, "SELECT InstanceName, CycleCount FROM BatteryCycleCount", &cycles)
+	_ = q.Query(ctx, nsWMI, qBatteryCycleCount, &cycles)
 	var status []batteryStatus
-	_ = q.Query(ctx, nsWMI, "SELECT InstanceName, RemainingCapacity, Voltage, Charging, Discharging, PowerOnline FROM BatteryStatus", &status)
-	var w32 []win32Battery
-	_ = q.Query(ctx, nsCIMV2, "SELECT DeviceID, EstimatedChargeRemaining, BatteryStatus FROM Win32_Battery", &w32)
+	_ = q.Query(ctx, nsWMI, qBatteryStatus, &status)
 
-	if len(static) == 0 {
-		return nil, errors.New("WMI: no battery")
-	}
 	sort.Slice(static, func(i, j int) bool { return static[i].InstanceName < static[j].InstanceName })
 	fullBy := map[string]uint32{}
 	for _, f := range full {
@@ -119,10 +152,9 @@ func wmiBatteries(ctx context.Context, q wmiQuerier) ([]Battery, error) {
 			ManufactureDate: parseCIMDate(s.ManufactureDate),
 			State:           StateUnknown,
 		}
-		if s.DesignedCapacity > 0 {
-			b.DesignWh = ptr(float64(s.DesignedCapacity) / 1000)
-		}
-		if f, ok := fullBy[key]; ok && f > 0 {
+		// A capacity of 0 is kept so that finish reports it as implausible.
+		b.DesignWh = ptr(float64(s.DesignedCapacity) / 1000)
+		if f, ok := fullBy[key]; ok {
 			b.FullWh = ptr(float64(f) / 1000)
 		}
 		if c, ok := cycleBy[key]; ok && c > 0 {
@@ -148,8 +180,8 @@ func wmiBatteries(ctx context.Context, q wmiQuerier) ([]Battery, error) {
 		// seen; use it for charge and state when root\WMI lacks them.
 		if i < len(w32) {
 			w := w32[i]
-			if b.ChargePct == nil && w.EstimatedChargeRemaining <= 100 {
-				b.ChargePct = ptr(float64(w.EstimatedChargeRemaining))
+			if b.ChargePct == nil && w.EstimatedChargeRemaining != nil && *w.EstimatedChargeRemaining <= 100 {
+				b.ChargePct = ptr(float64(*w.EstimatedChargeRemaining))
 			}
 			if b.State == StateUnknown {
 				b.State = win32BatteryState(w.BatteryStatus)
@@ -162,6 +194,55 @@ func wmiBatteries(ctx context.Context, q wmiQuerier) ([]Battery, error) {
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// win32OnlyBattery reports a Win32_Battery without root\WMI: charge,
+// state, chemistry, and the capacities where the firmware gives them (a
+// capacity of 0 counts as not given here: Win32_Battery leaves them NULL or
+// 0 on most machines). missing names the root\WMI source that failed.
+func win32OnlyBattery(i int, w win32Battery, missing string) Battery {
+	b := Battery{
+		Name:          fmt.Sprintf("BAT%d", i),
+		Model:         clean(w.Name),
+		Chemistry:     win32Chemistry(w.Chemistry),
+		State:         win32BatteryState(w.BatteryStatus),
+		MissingSource: missing,
+	}
+	if w.EstimatedChargeRemaining != nil && *w.EstimatedChargeRemaining <= 100 {
+		b.ChargePct = ptr(float64(*w.EstimatedChargeRemaining))
+	}
+	if w.DesignCapacity != nil && *w.DesignCapacity > 0 {
+		b.DesignWh = ptr(float64(*w.DesignCapacity) / 1000)
+	}
+	if w.FullChargeCapacity != nil && *w.FullChargeCapacity > 0 {
+		b.FullWh = ptr(float64(*w.FullChargeCapacity) / 1000)
+	}
+	if b.State == StateNotCharging && b.ChargePct != nil && *b.ChargePct >= 99.5 {
+		b.State = StateFull
+	}
+	finish(&b)
+	return b
+}
+
+// win32Chemistry maps Win32_Battery.Chemistry to the names wmiChemistry
+// gives the root\WMI code.
+func win32Chemistry(c uint16) string {
+	switch c {
+	case 3:
+		return "PbAc"
+	case 4:
+		return "NiCd"
+	case 5:
+		return "NiMH"
+	case 6:
+		return "LION"
+	case 7:
+		return "Zinc air"
+	case 8:
+		return "LIP"
+	default:
+		return ""
+	}
 }
 
 // win32BatteryState maps Win32_Battery.BatteryStatus.
@@ -230,8 +311,7 @@ func parseCIMTime(s string) int64 {
 		return 0
 	}
 	if len(s) >= 25 && (s[21] == '+' || s[21] == '-') {
-		var off int
-		if _, err := fmt.Sscanf(s[22:25], "%d", &off); err == nil {
+		if off, err := strconv.Atoi(s[22:25]); err == nil {
 			if s[21] == '-' {
 				off = -off
 			}

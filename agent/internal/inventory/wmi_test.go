@@ -46,7 +46,7 @@ func TestWMIBatteries(t *testing.T) {
 			"BatteryStaticData":          []batteryStaticData{{InstanceName: `ACPI\PNP0C0A\1_0`, DesignedCapacity: 63000, ManufactureName: "SMP", DeviceName: "DELL 7FHHV9C", SerialNumber: "1234", Chemistry: lion}},
 			"BatteryFullChargedCapacity": []batteryFullChargedCapacity{{InstanceName: `ACPI\PNP0C0A\1_0`, FullChargedCapacity: 55440}},
 			"BatteryStatus":              []batteryStatus{{InstanceName: `ACPI\PNP0C0A\1_0`, RemainingCapacity: 27720, Voltage: 12150, Charging: true, PowerOnline: true}},
-			"Win32_Battery":              []win32Battery{{DeviceID: "1234SMPDELL 7FHHV9C", EstimatedChargeRemaining: 50, BatteryStatus: 6}},
+			"Win32_Battery":              []win32Battery{{DeviceID: "1234SMPDELL 7FHHV9C", EstimatedChargeRemaining: ptr[uint16](50), BatteryStatus: 6}},
 		}, []Battery{{
 			Name: "BAT0", DesignWh: f(63), FullWh: f(55.44), HealthPct: f(88), ChargePct: f(50), State: "charging",
 			VoltageV: f(12.15), Vendor: "SMP", Model: "DELL 7FHHV9C", Chemistry: "LION", Serial: "1234",
@@ -69,9 +69,27 @@ func TestWMIBatteries(t *testing.T) {
 			Name: "BAT1", DesignWh: f(71.98), FullWh: f(68.3), HealthPct: f(94.89), ChargePct: f(50),
 			State: "discharging", VoltageV: f(11.91), Vendor: "LGC", Model: "01AV452", Chemistry: "LION", ManufactureDate: "2018-06-11",
 		}}},
-		{"only Win32_Battery-less static data", map[string]any{
+		{"static data with a design capacity of 0 and nothing else", map[string]any{
 			"BatteryStaticData": []batteryStaticData{{InstanceName: "X", DesignedCapacity: 0}},
-		}, []Battery{{Name: "BAT0", State: "unknown"}}},
+		}, []Battery{{Name: "BAT0", State: "unknown", Implausible: []string{"design_wh 0 is not positive"}}}},
+		// A ThinkPad with two batteries whose firmware has no root\WMI
+		// battery classes: every Win32_Battery is reported on its own.
+		{"no root\\WMI: every Win32_Battery", map[string]any{
+			"Win32_Battery": []win32Battery{
+				{DeviceID: "2419LGC01AV452", Name: "01AV452", EstimatedChargeRemaining: ptr[uint16](86), BatteryStatus: 1, Chemistry: 6},
+				{DeviceID: "1130SMP01AV424", Name: "01AV424", EstimatedChargeRemaining: ptr[uint16](100), BatteryStatus: 2, Chemistry: 6,
+					DesignCapacity: ptr[uint32](23480), FullChargeCapacity: ptr[uint32](19870)},
+				{DeviceID: "x", Name: "To Be Filled By O.E.M.", BatteryStatus: 2, DesignCapacity: ptr[uint32](0)},
+			},
+		}, []Battery{{
+			Name: "BAT0", ChargePct: f(86), State: "discharging", Model: "01AV452", Chemistry: "LION",
+			MissingSource: `root\WMI (BatteryStaticData: Exception occurred. (Not supported))`,
+		}, {
+			Name: "BAT1", DesignWh: f(23.48), FullWh: f(19.87), HealthPct: f(84.63), ChargePct: f(100), State: "full",
+			Model: "01AV424", Chemistry: "LION", MissingSource: `root\WMI (BatteryStaticData: Exception occurred. (Not supported))`,
+		}, {
+			Name: "BAT2", State: "not_charging", MissingSource: `root\WMI (BatteryStaticData: Exception occurred. (Not supported))`,
+		}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,9 +105,14 @@ func TestWMIBatteries(t *testing.T) {
 }
 
 func TestWMIBatteriesNone(t *testing.T) {
-	// A desktop: BatteryStaticData fails ("Not supported").
+	// A desktop: BatteryStaticData fails ("Not supported"), and there is no
+	// Win32_Battery either.
 	if _, err := wmiBatteries(context.Background(), &fakeWMI{}); err == nil {
 		t.Fatal("want an error")
+	}
+	_, err := wmiBatteries(context.Background(), &fakeWMI{rows: map[string]any{"Win32_Battery": []win32Battery{}}})
+	if err == nil || !strings.Contains(err.Error(), "BatteryStaticData") || !strings.Contains(err.Error(), "Win32_Battery") {
+		t.Fatalf("want an error naming both sources, got %v", err)
 	}
 	if _, err := wmiBatteries(context.Background(), &fakeWMI{rows: map[string]any{"BatteryStaticData": []batteryStaticData{}}}); err == nil {
 		t.Fatal("want an error for zero rows")

@@ -4,6 +4,7 @@ package report
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/kretslopp/kretslopp/agent/internal/inventory"
 	"github.com/kretslopp/kretslopp/agent/internal/otlpwire"
@@ -106,6 +107,9 @@ func batteryAttrs(b inventory.Battery) []otlpwire.KeyValue {
 	for _, kv := range [][2]string{
 		{schema.AttrBatteryVendor, b.Vendor}, {schema.AttrBatteryModel, b.Model}, {schema.AttrBatteryChemistry, b.Chemistry},
 		{schema.AttrBatterySerial, b.Serial}, {schema.AttrBatteryManufactureDate, b.ManufactureDate},
+		// Readings withheld as implausible, with the values read; on every
+		// point of that battery, so that it lands whichever arrives.
+		{schema.AttrBatteryImplausible, strings.Join(b.Implausible, "; ")},
 	} {
 		if kv[1] != "" {
 			a = append(a, otlpwire.String(kv[0], kv[1]))

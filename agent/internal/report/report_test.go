@@ -56,3 +56,45 @@ func TestHardwareIdentityAttributes(t *testing.T) {
 		}
 	}
 }
+
+// A battery with a withheld reading still reports its other figures, and
+// every point of it names what was withheld; a plausible one has no such
+// attribute.
+func TestImplausibleReadingTravelsWithTheBattery(t *testing.T) {
+	s := inventory.Snapshot{Time: time.Now(), Device: inventory.Device{ID: "x", OS: "linux"}, Batteries: []inventory.Battery{
+		{Name: "BAT0", ChargePct: ptr(7.36), CycleCount: ptrInt(159), State: "full",
+			Implausible: []string{"health_pct 4724.28 outside 10–150 (full_wh 653.84, design_wh 13.84)"}},
+		{Name: "BAT1", ChargePct: ptr(50), DesignWh: ptr(50), FullWh: ptr(45), State: "discharging"},
+	}}
+	var req colmetrics.ExportMetricsServiceRequest
+	if err := proto.Unmarshal(Build(s, 0).Marshal(), &req); err != nil {
+		t.Fatal(err)
+	}
+	points := map[string]int{}
+	for _, m := range req.ResourceMetrics[0].ScopeMetrics[0].Metrics {
+		for _, dp := range m.GetGauge().DataPoints {
+			attrs := map[string]string{}
+			for _, kv := range dp.Attributes {
+				attrs[kv.Key] = kv.Value.GetStringValue()
+			}
+			why, has := attrs["kretslopp.battery.implausible"]
+			switch attrs["hw.id"] {
+			case "BAT0":
+				points[m.Name]++
+				if why != "health_pct 4724.28 outside 10–150 (full_wh 653.84, design_wh 13.84)" {
+					t.Errorf("%s of BAT0: kretslopp.battery.implausible = %q", m.Name, why)
+				}
+			case "BAT1":
+				if has {
+					t.Errorf("%s of a plausible battery carries kretslopp.battery.implausible = %q", m.Name, why)
+				}
+			}
+		}
+	}
+	if points["hw.battery.charge"] != 1 || points["kretslopp.battery.cycle_count"] != 1 || points["kretslopp.battery.full_energy"] != 0 {
+		t.Errorf("BAT0 points %v: want its charge and cycle count, no energy", points)
+	}
+}
+
+func ptr(v float64) *float64 { return &v }
+func ptrInt(v int64) *int64  { return &v }

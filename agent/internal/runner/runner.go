@@ -36,9 +36,22 @@ type Runner struct {
 	// StartDelay overrides the random start-up delay (tests); negative
 	// means random in [0, Interval).
 	StartDelay time.Duration
+	// ReadTimeout bounds a cycle's reading; 0 means the interval, at most
+	// MaxReadTimeout.
+	ReadTimeout time.Duration
 
 	statusAt  time.Time
 	statusErr bool
+}
+
+// MaxReadTimeout is the longest a cycle's reading may take by default.
+const MaxReadTimeout = 30 * time.Second
+
+func (r *Runner) readTimeout() time.Duration {
+	if r.ReadTimeout > 0 {
+		return r.ReadTimeout
+	}
+	return min(r.Interval, MaxReadTimeout)
 }
 
 // statusEvery bounds how often status.json is rewritten while nothing
@@ -81,9 +94,17 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 }
 
-// Cycle reads one snapshot and commits it to the spool.
+// Cycle reads one snapshot and commits it to the spool. The reading has a
+// deadline: a source that has not answered by then (a hung WMI query,
+// ioreg or sysfs read) is left out of this cycle's report, which still
+// goes out, and an error names it; the next cycle reads it again.
 func (r *Runner) Cycle(ctx context.Context) error {
-	snap := r.Reader.Read(ctx)
+	rctx, cancel := context.WithTimeout(ctx, r.readTimeout())
+	snap, readErr := r.Reader.Read(rctx)
+	cancel()
+	if readErr != nil && ctx.Err() == nil {
+		r.Log.ErrorContext(ctx, "reading incomplete; reporting what was read", "err", readErr, "read_timeout", r.readTimeout())
+	}
 	dropped, err := r.Spool.Dropped()
 	if err != nil {
 		return err

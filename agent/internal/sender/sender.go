@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,9 +18,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/kretslopp/kretslopp/agent/internal/spool"
 	"github.com/kretslopp/kretslopp/internal/retry"
@@ -93,7 +97,15 @@ func New(opts Options) (*Sender, error) {
 
 // TLSConfig trusts the system roots plus SSL_CERT_FILE (honoured on every
 // OS, not only where Go reads it) and caFile.
+//
+// Without either, RootCAs stays nil: crypto/tls then uses the host's roots,
+// loaded at the first TLS handshake, so that an agent that never makes one
+// (an http:// collector) does not hold the parsed system pool (about
+// 260 KB of heap).
 func TLSConfig(caFile string) (*tls.Config, error) {
+	if os.Getenv("SSL_CERT_FILE") == "" && caFile == "" {
+		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
+	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
@@ -134,11 +146,20 @@ func (e *StatusError) Permanent() bool {
 	return e.Code == http.StatusBadRequest || e.Code == http.StatusRequestEntityTooLarge
 }
 
-// Send posts one gzip-compressed protobuf body.
-func (s *Sender) Send(ctx context.Context, gzBody []byte) error {
+// PartialSuccess is the part of an accepted request that an OTLP receiver
+// says it refused (ExportMetricsServiceResponse.partial_success): the
+// request is not to be sent again, but the refusal must not pass unseen.
+type PartialSuccess struct {
+	Rejected int64
+	Message  string
+}
+
+// Send posts one gzip-compressed protobuf body. A 2xx whose answer reports
+// a partial success returns it with a nil error.
+func (s *Sender) Send(ctx context.Context, gzBody []byte) (PartialSuccess, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(gzBody))
 	if err != nil {
-		return fmt.Errorf("new request: %w", err)
+		return PartialSuccess{}, fmt.Errorf("new request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-protobuf")
 	req.Header.Set("Content-Encoding", "gzip")
@@ -150,22 +171,119 @@ func (s *Sender) Send(ctx context.Context, gzBody []byte) error {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("post %s: %w", s.url, err)
+		return PartialSuccess{}, fmt.Errorf("post %s: %w", s.url, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	ct := resp.Header.Get("Content-Type")
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
+		return ParsePartialSuccess(ct, body), nil
 	}
 	ra, _ := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	se := &StatusError{Code: resp.StatusCode, RetryAfter: ra}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/") || strings.Contains(resp.Header.Get("Content-Type"), "json") {
+	switch {
+	case strings.HasPrefix(ct, "application/x-protobuf"), strings.HasPrefix(ct, "application/protobuf"):
+		se.Body = statusMessage(body)
+	case strings.HasPrefix(ct, "text/") || strings.Contains(ct, "json"):
 		se.Body = strings.TrimSpace(string(body))
-		if len(se.Body) > 200 {
-			se.Body = se.Body[:200]
-		}
 	}
-	return se
+	if len(se.Body) > 200 {
+		se.Body = se.Body[:200]
+	}
+	return PartialSuccess{}, se
+}
+
+// ParsePartialSuccess reads the partial_success of an OTLP/HTTP
+// ExportMetricsServiceResponse, protobuf (field 1: a message of
+// rejected_data_points, field 1, and error_message, field 2) or JSON
+// (partialSuccess: rejectedDataPoints as a string or number, errorMessage),
+// per opentelemetry-proto's metrics_service.proto and the OTLP/HTTP JSON
+// mapping. An empty or unreadable answer is a full success.
+func ParsePartialSuccess(contentType string, body []byte) PartialSuccess {
+	var ps PartialSuccess
+	if strings.Contains(contentType, "json") {
+		var r struct {
+			PartialSuccess struct {
+				Rejected json.Number `json:"rejectedDataPoints"`
+				Message  string      `json:"errorMessage"`
+			} `json:"partialSuccess"`
+		}
+		if json.Unmarshal(body, &r) == nil {
+			ps.Rejected, _ = strconv.ParseInt(r.PartialSuccess.Rejected.String(), 10, 64)
+			ps.Message = r.PartialSuccess.Message
+		}
+		return ps
+	}
+	for len(body) > 0 {
+		num, typ, n := protowire.ConsumeTag(body)
+		if n < 0 {
+			return ps
+		}
+		body = body[n:]
+		if num == 1 && typ == protowire.BytesType {
+			msg, n := protowire.ConsumeBytes(body)
+			if n < 0 {
+				return ps
+			}
+			body = body[n:]
+			for len(msg) > 0 {
+				f, t, m := protowire.ConsumeTag(msg)
+				if m < 0 {
+					return ps
+				}
+				msg = msg[m:]
+				switch {
+				case f == 1 && t == protowire.VarintType:
+					v, m := protowire.ConsumeVarint(msg)
+					if m < 0 {
+						return ps
+					}
+					ps.Rejected, msg = int64(v), msg[m:]
+				case f == 2 && t == protowire.BytesType:
+					v, m := protowire.ConsumeBytes(msg)
+					if m < 0 {
+						return ps
+					}
+					ps.Message, msg = string(v), msg[m:]
+				default:
+					m := protowire.ConsumeFieldValue(f, t, msg)
+					if m < 0 {
+						return ps
+					}
+					msg = msg[m:]
+				}
+			}
+			continue
+		}
+		m := protowire.ConsumeFieldValue(num, typ, body)
+		if m < 0 {
+			return ps
+		}
+		body = body[m:]
+	}
+	return ps
+}
+
+// statusMessage reads the message (field 2) of a protobuf google.rpc.Status,
+// the body of an OTLP/HTTP error answer.
+func statusMessage(body []byte) string {
+	for len(body) > 0 {
+		num, typ, n := protowire.ConsumeTag(body)
+		if n < 0 {
+			return ""
+		}
+		body = body[n:]
+		if num == 2 && typ == protowire.BytesType {
+			v, _ := protowire.ConsumeBytes(body)
+			return strings.TrimSpace(string(v))
+		}
+		m := protowire.ConsumeFieldValue(num, typ, body)
+		if m < 0 {
+			return ""
+		}
+		body = body[m:]
+	}
+	return ""
 }
 
 // gz is one compressor kept for the life of the process: a new one
@@ -219,11 +337,16 @@ func Deliver(ctx context.Context, s *Sender, q Queue, log *slog.Logger) (sent in
 		if !ok {
 			return sent, nil
 		}
-		err = s.Send(ctx, it.Payload)
+		ps, err := s.Send(ctx, it.Payload)
 		now := time.Now()
 		var se *StatusError
 		switch {
 		case err == nil:
+			if ps.Rejected > 0 || ps.Message != "" {
+				// Resending cannot help (OTLP: do not retry a partial
+				// success); say what the collector refused.
+				log.WarnContext(ctx, "collector refused part of a batch", "rejected_points", ps.Rejected, "reason", ps.Message, "batch_time", it.Created)
+			}
 			if err := q.Ack(it.Seq, now); err != nil {
 				return sent, err
 			}

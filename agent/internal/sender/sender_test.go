@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -375,5 +378,117 @@ func TestGzipRoundTrip(t *testing.T) {
 	b, _ := io.ReadAll(zr)
 	if string(b) != "hello" {
 		t.Fatal(string(b))
+	}
+}
+
+// syncBuf collects log output from the sender.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestPartialSuccessIsLogged: a receiver that accepts a request but refuses
+// some of its points says so in ExportMetricsServiceResponse.partial_success
+// (encoded here with the official OTLP types, in the request's protobuf and
+// in the JSON mapping). The batch is done with (OTLP: a partial success is
+// not retried) and the refusal is logged with its reason.
+func TestPartialSuccessIsLogged(t *testing.T) {
+	resp := &colmetrics.ExportMetricsServiceResponse{PartialSuccess: &colmetrics.ExportMetricsPartialSuccess{
+		RejectedDataPoints: 2, ErrorMessage: `label "Asset-Tag": not a valid label key`}}
+	pb, err := proto.Marshal(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.Write(pb)
+	}))
+	defer srv.Close()
+	snd, _ := sender.New(sender.Options{URL: srv.URL})
+	sp := newSpool(t)
+	enqueue(t, sp, snapshot(time.Now(), "a"), 0)
+	var logs syncBuf
+	n, err := sender.Deliver(context.Background(), snd, sp, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil || n != 1 || depth(t, sp) != 0 {
+		t.Fatalf("delivered %d, %v, depth %d", n, err, depth(t, sp))
+	}
+	for _, want := range []string{"collector refused part of a batch", "rejected_points=2", `Asset-Tag`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log does not say %q:\n%s", want, logs.String())
+		}
+	}
+
+	// A full success has an empty answer, or partial_success unset.
+	full, _ := proto.Marshal(&colmetrics.ExportMetricsServiceResponse{})
+	for _, b := range [][]byte{nil, full, []byte("\xff\xff")} {
+		if ps := sender.ParsePartialSuccess("application/x-protobuf", b); ps != (sender.PartialSuccess{}) {
+			t.Errorf("%x read as %+v", b, ps)
+		}
+	}
+	js := []byte(`{"partialSuccess":{"rejectedDataPoints":"3","errorMessage":"no host.id"}}`)
+	if ps := sender.ParsePartialSuccess("application/json", js); ps.Rejected != 3 || ps.Message != "no host.id" {
+		t.Errorf("JSON answer read as %+v", ps)
+	}
+}
+
+// An OTLP/HTTP error answer in protobuf is a google.rpc.Status; its
+// message is what the error shows.
+func TestProtobufErrorBodyIsShown(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// google.rpc.Status{code: 16, message: "invalid bearer token"}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusUnauthorized)
+		w.Write([]byte("\x08\x10\x12\x14invalid bearer token"))
+	}))
+	defer srv.Close()
+	snd, _ := sender.New(sender.Options{URL: srv.URL})
+	sp := newSpool(t)
+	enqueue(t, sp, snapshot(time.Now(), "a"), 0)
+	_, err := sender.Deliver(context.Background(), snd, sp, quiet)
+	if err == nil || !strings.Contains(err.Error(), "401: invalid bearer token") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func FuzzParsePartialSuccess(f *testing.F) {
+	pb, _ := proto.Marshal(&colmetrics.ExportMetricsServiceResponse{PartialSuccess: &colmetrics.ExportMetricsPartialSuccess{RejectedDataPoints: 1, ErrorMessage: "x"}})
+	f.Add(pb)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sender.ParsePartialSuccess("application/x-protobuf", b)
+		sender.ParsePartialSuccess("application/json", b)
+	})
+}
+
+// TestTLSTrust: a collector with a private CA is reached when the CA file
+// is given (ca_file or SSL_CERT_FILE) and refused otherwise; without a CA
+// file the host's roots are used, loaded at the first handshake.
+func TestTLSTrust(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	send := func(caFile string) error {
+		snd, err := sender.New(sender.Options{URL: srv.URL, CAFile: caFile})
+		if err != nil {
+			return err
+		}
+		_, err = snd.Send(context.Background(), sender.Gzip([]byte("x")))
+		return err
+	}
+	t.Setenv("SSL_CERT_FILE", "")
+	if err := send(""); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("an unknown CA was trusted: %v", err)
+	}
+	if err := send(ca); err != nil {
+		t.Errorf("with ca_file: %v", err)
+	}
+	t.Setenv("SSL_CERT_FILE", ca)
+	if err := send(""); err != nil {
+		t.Errorf("with SSL_CERT_FILE: %v", err)
 	}
 }
