@@ -22,6 +22,10 @@ echo
 echo "### meetings: Teams user-detail CSV, 50,000 users, parse + aggregate"
 go run ./collector/internal/meetings/bench -users 50000
 
+echo
+echo "### printing: a year of PaperCut print logs, 400 printers, through the real importer into InfluxDB"
+go run ./collector/internal/paper/bench -printers 400 -jobs 25
+
 if [ -x agent/bench/run.sh ]; then
 	echo
 	echo "### agent footprint"

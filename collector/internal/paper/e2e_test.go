@@ -64,9 +64,9 @@ func TestPrintingFigures(t *testing.T) {
 	db := influxtest.NewDatabase(t)
 	ctx := context.Background()
 	c := db.Client(t)
-	write(t, db, paper.FormatPrintDaily, "print-daily.csv", "")
+	daily := write(t, db, paper.FormatPrintDaily, "print-daily.csv", "")
 	write(t, db, paper.FormatPrintDaily, "print-2020.csv", "date,site,jobs_not_released,sheets_printed,sheets_not_printed\n2020-03-02,Rådhuset,100,4000,1000\n2020-12-31,Rådhuset,50,3000,2000\n")
-	write(t, db, paper.FormatPaperCut, "printlog_2021_03_04.log", "")
+	log := write(t, db, paper.FormatPaperCut, "printlog_2021_03_04.log", "")
 	// Importing the same file again overwrites, never adds.
 	write(t, db, paper.FormatPrintDaily, "print-daily.csv", "")
 
@@ -97,9 +97,20 @@ func TestPrintingFigures(t *testing.T) {
 		t.Errorf("months %+v", p.Months)
 	}
 
-	n, err := paper.UpdateRollups(ctx, c, paper.MeasurementPrinting, []time.Time{time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)})
-	if err != nil || n != 5 {
-		t.Fatalf("rollups: %d, %v", n, err)
+	rus := map[string]*paper.Rollup{}
+	paper.AddRollups(rus, daily.Records)
+	paper.AddRollups(rus, log.Records)
+	n := 0
+	for _, ru := range rus {
+		k, err := paper.UpdateRollups(ctx, c, ru)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += k
+	}
+	// 2021-03: 2 print-daily sites, 3 PaperCut printers; 2020-11 is not touched.
+	if n != 5 {
+		t.Fatalf("rollups: %d", n)
 	}
 	rows := db.Query(t, `SELECT "sheets_not_printed", "days" FROM "printing_monthly" WHERE "site" = 'Rådhuset'`)
 	if len(rows) != 1 || len(rows[0].Values) != 1 || rows[0].Values[0][1] != 2655.0 || rows[0].Values[0][2] != 3.0 {
@@ -134,7 +145,7 @@ func TestMailFigures(t *testing.T) {
 		f64(y21.ShareDigitalPct) != 34.4 || f64(y21.ShareDigitalChangePts) != 25.6 || y21.Months != 3 {
 		t.Errorf("2021 %+v", y21)
 	}
-	n, err := paper.UpdateRollups(ctx, c, paper.MeasurementMail, []time.Time{time.Date(2021, 2, 1, 0, 0, 0, 0, time.UTC)})
+	n, err := paper.UpdateRollups(ctx, c, &paper.Rollup{Measurement: paper.MeasurementMail, Months: map[time.Time]bool{time.Date(2021, 2, 1, 0, 0, 0, 0, time.UTC): true}})
 	if err != nil || n != 1 {
 		t.Fatalf("rollups %d %v", n, err)
 	}

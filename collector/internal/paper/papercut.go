@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -49,9 +48,11 @@ type printLog struct {
 	now    time.Time
 	sites  *SiteMap
 	aggs   map[pointKey]*logAgg
-	last   struct { // the previous line's printer and site: logs run in bursts
-		printer, site string
-	}
+	// Per-file caches: a log holds one day and a few hundred printers, so
+	// most lines repeat a date and a printer already checked.
+	lastDate string
+	lastDay  time.Time
+	siteOf   map[string]string // printer as written -> site
 }
 
 type logAgg struct {
@@ -66,19 +67,25 @@ func (d *printLog) tableOptions() meetings.TableOptions {
 func (d *printLog) init(*meetings.Table) error { return nil }
 
 func (d *printLog) row(t *meetings.Table) *RowError {
-	day, err := meetings.ParseDay(t.Cell(plDate), d.now)
-	if err == nil && len(t.Cell(plDate)) != len(time.DateOnly) {
-		err = errors.New("is not a date (expected yyyy-MM-dd)")
-	}
-	if err != nil {
-		return t.ErrAt(plDate, err.Error())
+	date := t.Cell(plDate)
+	day := d.lastDay
+	if date != d.lastDate || date == "" {
+		var err error
+		day, err = meetings.ParseDay(date, d.now)
+		if err == nil && len(date) != len(time.DateOnly) {
+			err = errors.New("is not a date (expected yyyy-MM-dd)")
+		}
+		if err != nil {
+			return t.ErrAt(plDate, err.Error())
+		}
+		d.lastDate, d.lastDay = date, day
 	}
 	if err := checkClock(t.Cell(plTime)); err != nil {
 		return t.ErrAt(plTime, err.Error())
 	}
 	printer := t.Cell(plPrinter)
-	site := d.last.site
-	if printer != d.last.printer || site == "" {
+	site, ok := d.siteOf[printer]
+	if !ok {
 		p, err := parseName(printer)
 		if err != nil {
 			return t.ErrAt(plPrinter, err.Error())
@@ -91,7 +98,10 @@ func (d *printLog) row(t *meetings.Table) *RowError {
 			}
 			site = s
 		}
-		d.last.printer, d.last.site = printer, site
+		if d.siteOf == nil {
+			d.siteOf = map[string]string{}
+		}
+		d.siteOf[strings.Clone(printer)] = site
 	}
 	pages, ok, err := meetings.ParseCount(t.Cell(plPages))
 	if err == nil && !ok {
@@ -152,21 +162,27 @@ func (d *printLog) finish() []Record {
 // is caught. The AM/PM marker is not interpreted: Java writes it in the
 // server's locale (AM/PM, fm/em, …), and the page does not say which.
 func checkClock(s string) error {
-	bad := errors.New("is not a time (expected h:mm:ss followed by an AM/PM marker)")
 	clock, marker, _ := strings.Cut(s, " ")
-	parts := strings.Split(clock, ":")
-	if len(parts) != 3 || len(parts[1]) != 2 || len(parts[2]) != 2 || len(parts[0]) == 0 || len(parts[0]) > 2 {
-		return bad
-	}
-	limits := []int{23, 59, 59}
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 || n > limits[i] || p[0] == '+' || p[0] == '-' {
-			return bad
-		}
-	}
-	if len(marker) > 6 || strings.ContainsAny(marker, "0123456789:\t") {
-		return bad
+	h, rest, ok1 := strings.Cut(clock, ":")
+	m, sec, ok2 := strings.Cut(rest, ":")
+	if !ok1 || !ok2 || len(h) == 0 || len(h) > 2 || len(m) != 2 || len(sec) != 2 ||
+		!digitsUpTo(h, 23) || !digitsUpTo(m, 59) || !digitsUpTo(sec, 59) ||
+		len(marker) > 6 || strings.ContainsAny(marker, "0123456789:\t") {
+		return errClock
 	}
 	return nil
+}
+
+var errClock = errors.New("is not a time (expected h:mm:ss followed by an AM/PM marker)")
+
+// digitsUpTo reports whether s is one or two digits no greater than limit.
+func digitsUpTo(s string, limit int) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n <= limit
 }

@@ -3,48 +3,86 @@ package paper
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 )
 
-// Months lists the calendar months (first day, 00:00 UTC) that the
-// records of one measurement touch, sorted.
-func Months(recs []Record, measurement string) []time.Time {
-	seen := map[time.Time]bool{}
+// Rollup says what an import touched, so that only that is recomputed:
+// the measurement, for printing the source (its own series) and the
+// fields it wrote, and the calendar months (first day, 00:00 UTC).
+type Rollup struct {
+	Measurement string
+	Source      string // printing: the source tag
+	Fields      map[string]bool
+	Months      map[time.Time]bool
+}
+
+// AddRollups records what recs touch in rs (keyed by measurement and
+// source), creating entries as needed.
+func AddRollups(rs map[string]*Rollup, recs []Record) {
 	for _, r := range recs {
-		if r.Measurement == measurement {
-			seen[time.Date(r.Day.Year(), r.Day.Month(), 1, 0, 0, 0, 0, time.UTC)] = true
+		src := r.Tags[TagSource]
+		key := r.Measurement + "\x00" + src
+		ru := rs[key]
+		if ru == nil {
+			ru = &Rollup{Measurement: r.Measurement, Source: src, Fields: map[string]bool{}, Months: map[time.Time]bool{}}
+			rs[key] = ru
+		}
+		ru.Months[time.Date(r.Day.Year(), r.Day.Month(), 1, 0, 0, 0, 0, time.UTC)] = true
+		for f, v := range r.Fields {
+			if _, ok := v.(int64); ok {
+				ru.Fields[f] = true
+			}
 		}
 	}
-	out := make([]time.Time, 0, len(seen))
-	for m := range seen {
+}
+
+// Months lists the calendar months that the records of one measurement
+// touch, sorted.
+func Months(recs []Record, measurement string) []time.Time {
+	rs := map[string]*Rollup{}
+	AddRollups(rs, recs)
+	seen := map[time.Time]bool{}
+	for _, ru := range rs {
+		if ru.Measurement == measurement {
+			maps.Copy(seen, ru.Months)
+		}
+	}
+	return sortedMonths(seen)
+}
+
+func sortedMonths(set map[time.Time]bool) []time.Time {
+	out := make([]time.Time, 0, len(set))
+	for m := range set {
 		out = append(out, m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
 	return out
 }
 
-// UpdateRollups recomputes the calendar-month rollup of measurement
-// (MeasurementPrinting → printing_monthly, MeasurementMail → mail_monthly)
-// for the given months from the daily points, and writes it. It returns
-// the number of rollup points written.
+// UpdateRollups recomputes the calendar-month rollup (printing_monthly,
+// mail_monthly) of what ru touched from the daily points, and writes it.
+// For printing only ru's source and fields are read: other sources are
+// other series with rollups of their own. It returns the number of rollup
+// points written.
 func UpdateRollups(ctx context.Context, qw interface {
 	Querier
 	Writer
-}, measurement string, months []time.Time) (int, error) {
+}, ru *Rollup) (int, error) {
 	var points []influx.Point
-	for _, m := range months {
+	for _, m := range sortedMonths(ru.Months) {
 		var ps []influx.Point
 		var err error
-		switch measurement {
+		switch ru.Measurement {
 		case MeasurementPrinting:
-			ps, err = printingMonth(ctx, qw, m)
+			ps, err = printingMonth(ctx, qw, m, ru.Source, ru.Fields)
 		case MeasurementMail:
 			ps, err = mailMonth(ctx, qw, m)
 		default:
-			return 0, fmt.Errorf("no rollup for measurement %q", measurement)
+			return 0, fmt.Errorf("no rollup for measurement %q", ru.Measurement)
 		}
 		if err != nil {
 			return 0, err
@@ -55,37 +93,46 @@ func UpdateRollups(ctx context.Context, qw interface {
 		return 0, nil
 	}
 	if err := qw.Write(ctx, points); err != nil {
-		return 0, fmt.Errorf("write %s rollups: %w", measurement, err)
+		return 0, fmt.Errorf("write %s rollups: %w", ru.Measurement, err)
 	}
 	return len(points), nil
 }
 
-// printingMonth sums one month per site and source.
-func printingMonth(ctx context.Context, q Querier, m time.Time) ([]influx.Point, error) {
-	series, err := q.Query(ctx, fmt.Sprintf(`SELECT %s FROM %q WHERE time >= %s AND time < %s GROUP BY %q, %q`,
-		sumSelect(printingSums, true), MeasurementPrinting, influx.TimeLiteral(m), influx.TimeLiteral(m.AddDate(0, 1, 0)), TagSite, TagSource))
+// printingMonth sums one month of one source's fields per site.
+func printingMonth(ctx context.Context, q Querier, m time.Time, source string, fieldSet map[string]bool) ([]influx.Point, error) {
+	var fields []string
+	for _, f := range printingSums {
+		if fieldSet[f] {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	series, err := q.Query(ctx, fmt.Sprintf(`SELECT %s FROM %q WHERE %q = %s AND time >= %s AND time < %s GROUP BY %q`,
+		sumSelect(fields, true), MeasurementPrinting, TagSource, influx.StringLiteral(source), influx.TimeLiteral(m), influx.TimeLiteral(m.AddDate(0, 1, 0)), TagSite))
 	if err != nil {
 		return nil, fmt.Errorf("printing rollup %s: %w", m.Format("2006-01"), err)
 	}
 	var out []influx.Point
 	for _, s := range series {
 		for _, r := range s.Rows() {
-			fields := map[string]any{}
+			values := map[string]any{}
 			days := int64(0)
-			for _, f := range printingSums {
+			for _, f := range fields {
 				if v := r.IntPtr(f); v != nil {
-					fields[f] = *v
+					values[f] = *v
 				}
 				if n := r.IntPtr("n_" + f); n != nil && *n > days {
 					days = *n
 				}
 			}
-			if len(fields) == 0 {
+			if len(values) == 0 {
 				continue
 			}
-			fields[FieldDays] = days
+			values[FieldDays] = days
 			out = append(out, influx.Point{Measurement: MeasurementPrintingMonthly,
-				Tags: map[string]string{TagSite: s.Tags[TagSite], TagSource: s.Tags[TagSource]}, Fields: fields, Time: m})
+				Tags: map[string]string{TagSite: s.Tags[TagSite], TagSource: source}, Fields: values, Time: m})
 		}
 	}
 	return out, nil
