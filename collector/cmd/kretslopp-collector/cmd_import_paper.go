@@ -21,9 +21,10 @@ type paperFlags struct {
 const writeBatch = 5000
 
 // importPaper imports printing or mail files one at a time: each file is
-// checked whole, and written (or, with --dry-run, printed) only when it
-// has no bad rows or --skip-invalid asks for its good ones. Writing file
-// by file keeps memory flat for a year of PaperCut logs; a point written
+// checked whole, and its points written (or, with --dry-run, printed)
+// only when it has no bad rows or --skip-invalid asks for its good ones;
+// points go out in batches of writeBatch across files. Reading file by
+// file keeps memory flat for a year of PaperCut logs; a point written
 // again by a later file is replaced, as InfluxDB replaces it, so the
 // result is that of merging the files first. Afterwards the monthly
 // rollups of the touched months are recomputed.
@@ -50,11 +51,23 @@ func importPaper(ctx context.Context, env *cliEnv, f paper.Format, files []strin
 		defer client.Close()
 	}
 	var (
-		sum    paper.Summary
-		failed []string
-		months = map[string]map[time.Time]bool{}
-		line   []byte
+		sum     paper.Summary
+		failed  []string
+		rollups = map[string]*paper.Rollup{}
+		line    []byte
+		pending []meetings.Record // accepted, not yet written: writes go out in full batches
 	)
+	flush := func(all bool) error {
+		for len(pending) >= writeBatch || all && len(pending) > 0 {
+			n := min(writeBatch, len(pending))
+			if err := client.Write(ctx, meetings.Points(pending[:n])); err != nil {
+				return fmt.Errorf("import: %w", err)
+			}
+			pending = pending[n:]
+		}
+		pending = append([]meetings.Record(nil), pending...) // let the written ones go
+		return nil
+	}
 	for _, name := range files {
 		res, err := decodePaperFile(ctx, env, f, name, paper.Options{Source: fl.source, Sites: sites})
 		if err != nil {
@@ -79,22 +92,19 @@ func importPaper(ctx context.Context, env *cliEnv, f paper.Format, files []strin
 				}
 			}
 		} else {
-			for i := 0; i < len(res.Records); i += writeBatch {
-				if err := client.Write(ctx, meetings.Points(res.Records[i:min(i+writeBatch, len(res.Records))])); err != nil {
-					return fmt.Errorf("import %s: %w", name, err)
-				}
+			pending = append(pending, res.Records...)
+			if err := flush(false); err != nil {
+				return err
 			}
 		}
 		sum.Add(res)
-		for _, m := range []string{paper.MeasurementPrinting, paper.MeasurementMail} {
-			for _, t := range paper.Months(res.Records, m) {
-				if months[m] == nil {
-					months[m] = map[time.Time]bool{}
-				}
-				months[m][t] = true
-			}
-		}
+		paper.AddRollups(rollups, res.Records)
 		env.Logger.Debug("file imported", "file", name, "rows", res.Rows, "points", len(res.Records))
+	}
+	if !fl.dryRun {
+		if err := flush(true); err != nil {
+			return err
+		}
 	}
 	var failErr error
 	if len(failed) > 0 {
@@ -113,16 +123,14 @@ func importPaper(ctx context.Context, env *cliEnv, f paper.Format, files []strin
 	}
 	sum.Print(env.Stdout, "imported")
 	if fl.rollups {
-		for m, set := range months {
-			list := make([]time.Time, 0, len(set))
-			for t := range set {
-				list = append(list, t)
-			}
-			n, err := paper.UpdateRollups(ctx, client, m, list)
+		for _, ru := range rollups {
+			start := time.Now()
+			n, err := paper.UpdateRollups(ctx, client, ru)
+			env.Logger.Debug("rollups updated", "measurement", ru.Measurement, "source", ru.Source, "months", len(ru.Months), "points", n, "took", time.Since(start))
 			if err != nil {
 				return fmt.Errorf("import: points written, but the monthly rollups were not updated: %w", err)
 			}
-			fmt.Fprintf(env.Stdout, "updated %d %s_monthly rollup points for %d months\n", n, m, len(list))
+			fmt.Fprintf(env.Stdout, "updated %d %s_monthly rollup points for %d months\n", n, ru.Measurement, len(ru.Months))
 		}
 	}
 	return failErr
