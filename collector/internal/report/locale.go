@@ -196,6 +196,8 @@ var messages = map[string][2]string{
 	"p.source":             {"Källa (mätserie)", "Source (measurement)"},
 	"p.points":             {"%s procentenheter", "%s points"},
 	"p.years":              {"%s år", "%s years"},
+	"p.partial_days":       {"%d har data för %d dagar mot %d dagar %d: jämför antal med det i minnet, andelar är jämförbara.", "%d has data for %d days against %d days in %d: compare counts with that in mind; shares compare."},
+	"p.partial_months":     {"%d har data för %d månader mot %d månader %d: jämför antal med det i minnet, andelar är jämförbara.", "%d has data for %d months against %d months in %d: compare counts with that in mind; shares compare."},
 	"p.nodata_short":       {"inga data", "no data"},
 	"p1.title":             {"Miljöriktig återanvändning, återvinning och skrotning av kommunens elektronik", "Environmentally sound reuse, recycling and scrapping of the municipality's electronics"},
 	"p1.policy":            {"Skoldatorer återanvänds två till tre omgångar; administrativa datorer återanvänds eller säljs för restaurering och vidareförsäljning; överbliven elektronik återvinns.", "School computers are reused for two or three rounds; office computers are reused or sold for refurbishing and resale; left-over electronics are recycled."},

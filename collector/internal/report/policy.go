@@ -39,7 +39,8 @@ type Policy struct {
 }
 
 // PolicyReuse is activity 1: hardware reused in a second and third round,
-// retired hardware sold for reuse or recycled, and its service life.
+// retired hardware sold for reuse or recycled, and its service life; for
+// the report year and the year before.
 type PolicyReuse struct {
 	Measurements []string    `json:"measurements"`
 	Years        []ReuseYear `json:"years"`
@@ -77,7 +78,7 @@ type PolicySocial struct {
 }
 
 // PolicyLongevity is activity 4: service life by device class and
-// battery health by age.
+// battery health by age; for the report year and the year before.
 type PolicyLongevity struct {
 	Measurements []string        `json:"measurements"`
 	Years        []LongevityYear `json:"years"`
@@ -132,7 +133,10 @@ func BuildPolicy(ctx context.Context, q devices.Querier, from, to int, opts Opti
 		Social:      &PolicySocial{Measured: false, Note: socialNote},
 		Longevity:   &PolicyLongevity{Measurements: []string{"inventory", "device_daily", "battery_daily"}, Years: []LongevityYear{}},
 	}
-	for y := from; y <= to; y++ {
+	// Rounds and retirements need the whole hardware history derived as
+	// of each year's end: done for the report year and the one before,
+	// the two the document compares.
+	for y := to - 1; y <= to; y++ {
 		l, err := lifecycle.Build(ctx, q, y, y, opts.PlannedLifeYears, now)
 		if err != nil {
 			return nil, fmt.Errorf("report: %w", err)
@@ -159,7 +163,7 @@ func BuildPolicy(ctx context.Context, q devices.Querier, from, to int, opts Opti
 		}
 		p.Reuse.Years = append(p.Reuse.Years, ry)
 		p.Longevity.Years = append(p.Longevity.Years, ly)
-		if y == to {
+		if y == to { // purchases come from the inventory alone: every year from..to
 			for _, c := range l.Certifications {
 				if c.Year >= from {
 					p.Procurement.Years = append(p.Procurement.Years, c)

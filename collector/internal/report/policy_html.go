@@ -348,6 +348,8 @@ func (p *Policy) printingSection(lang Lang, withCharts bool) (section, error) {
 	s.Figures = f.list
 	if cur.Days == 0 {
 		s.Notes = append(s.Notes, fmt.Sprintf(lang.T("p6.no_year"), p.Year))
+	} else if cur.Days < prev.Days {
+		s.Notes = append(s.Notes, fmt.Sprintf(lang.T("p.partial_days"), p.Year, cur.Days, prev.Days, p.Previous))
 	}
 	t := table{Caption: lang.T("p6.by_year"), Head: []string{lang.T("year"), lang.T("p6.days"), lang.T("p6.sites"), lang.T("p6.printed"), lang.T("p6.not_printed"), lang.T("p6.trend"), lang.T("p6.share")},
 		Num: []bool{false, true, true, true, true, true, true}, Source: "printing.sheets_printed, printing.sheets_not_printed"}
@@ -430,9 +432,12 @@ func (p *Policy) mailSection(lang Lang, withCharts bool) (section, error) {
 	f.count(lang.T("p7.connected"), "mail.letters_digital (system)", intp(cur.SystemsConnected), intp(prev.SystemsConnected))
 	f.count(lang.T("p7.digital"), "mail.letters_digital", cur.LettersDigital, prev.LettersDigital)
 	f.count(lang.T("p7.paper"), "mail.letters_paper", cur.LettersPaper, prev.LettersPaper)
+	f.count(lang.T("p7.months"), "mail", positive(cur.Months), positive(prev.Months))
 	s.Figures = f.list
 	if cur.Months == 0 {
 		s.Notes = append(s.Notes, fmt.Sprintf(lang.T("p7.no_year"), p.Year))
+	} else if cur.Months < prev.Months {
+		s.Notes = append(s.Notes, fmt.Sprintf(lang.T("p.partial_months"), p.Year, cur.Months, prev.Months, p.Previous))
 	}
 	t := table{Caption: lang.T("p7.by_system"), Head: []string{lang.T("p7.system"), lang.T("year"), lang.T("p7.months"), lang.T("p7.digital"), lang.T("p7.paper"), lang.T("p7.share")},
 		Num: []bool{false, false, true, true, true, true}, Source: "mail.letters_digital, mail.letters_paper (system)"}
