@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
 	"github.com/kretslopp/kretslopp/collector/internal/paper"
@@ -41,6 +42,17 @@ func write(t *testing.T, db *influxtest.DB, f paper.Format, name string, data st
 		t.Fatal(err)
 	}
 	return res
+}
+
+// countingQuerier counts the queries that pass through to InfluxDB.
+type countingQuerier struct {
+	*influx.Client
+	queries int
+}
+
+func (c *countingQuerier) Query(ctx context.Context, q string) ([]influx.Series, error) {
+	c.queries++
+	return c.Client.Query(ctx, q)
 }
 
 func i64(p *int64) any {
@@ -101,20 +113,46 @@ func TestPrintingFigures(t *testing.T) {
 	paper.AddRollups(rus, daily.Records)
 	paper.AddRollups(rus, log.Records)
 	n := 0
+	cq := &countingQuerier{Client: c}
 	for _, ru := range rus {
-		k, err := paper.UpdateRollups(ctx, c, ru)
+		k, err := paper.UpdateRollups(ctx, cq, ru)
 		if err != nil {
 			t.Fatal(err)
 		}
 		n += k
 	}
+	// The run's points are all March holds: one count query per source,
+	// the sums come from the run.
+	if cq.queries != 2 {
+		t.Errorf("%d queries for the rollups, want 2", cq.queries)
+	}
 	// 2021-03: 2 print-daily sites, 3 PaperCut printers; 2020-11 is not touched.
 	if n != 5 {
 		t.Fatalf("rollups: %d", n)
 	}
-	rows := db.Query(t, `SELECT "sheets_not_printed", "days" FROM "printing_monthly" WHERE "site" = 'Rådhuset'`)
-	if len(rows) != 1 || len(rows[0].Values) != 1 || rows[0].Values[0][1] != 2655.0 || rows[0].Values[0][2] != 3.0 {
-		t.Errorf("printing_monthly Rådhuset: %+v", rows)
+	rollup := func() []any {
+		rows := db.Query(t, `SELECT "sheets_not_printed", "days", "sheets_colour" FROM "printing_monthly" WHERE "site" = 'Rådhuset' AND "source" = 'print-daily'`)
+		if len(rows) != 1 || len(rows[0].Values) != 1 {
+			t.Fatalf("printing_monthly Rådhuset: %+v", rows)
+		}
+		return rows[0].Values[0][1:]
+	}
+	if got := rollup(); got[0] != 2655.0 || got[1] != 3.0 || got[2] != 1200.0 {
+		t.Errorf("printing_monthly Rådhuset from the run: %v", got)
+	}
+
+	// A later run with one more day of March: the month holds points of
+	// the earlier run too, so the rollup is read back from InfluxDB.
+	more := write(t, db, paper.FormatPrintDaily, "more.csv", "date,site,sheets_printed,sheets_not_printed\n2021-03-05,Rådhuset,100,45\n")
+	rus = map[string]*paper.Rollup{}
+	paper.AddRollups(rus, more.Records)
+	for _, ru := range rus {
+		if _, err := paper.UpdateRollups(ctx, c, ru); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := rollup(); got[0] != 2700.0 || got[1] != 4.0 || got[2] != 1200.0 {
+		t.Errorf("printing_monthly Rådhuset after one more day: %v", got)
 	}
 }
 

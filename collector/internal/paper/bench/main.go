@@ -200,17 +200,12 @@ func generate(dir string, printers, jobs, year, sites int) (files []string, line
 	return files, lines, size, siteMap, nil
 }
 
-// peakRSS reads VmHWM from /proc/self/status (Linux).
+// peakRSS is this process's peak resident set size (getrusage; Linux
+// reports kilobytes).
 func peakRSS() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return "unknown (" + err.Error() + ")"
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			kb, _ := strconv.Atoi(strings.Fields(line)[1])
-			return fmt.Sprintf("%.1f MB", float64(kb)/1024)
-		}
-	}
-	return "unknown"
+	return fmt.Sprintf("%.1f MB", float64(ru.Maxrss)/1024)
 }
