@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
-	"github.com/kretslopp/kretslopp/collector/internal/meetings"
 	"github.com/kretslopp/kretslopp/collector/internal/paper"
 )
 
@@ -17,13 +16,10 @@ type paperFlags struct {
 	source, siteMap, cfgPath     string
 }
 
-// writeBatch is the number of points sent to InfluxDB in one write.
-const writeBatch = 5000
-
 // importPaper imports printing or mail files one at a time: each file is
 // checked whole, and its points written (or, with --dry-run, printed)
 // only when it has no bad rows or --skip-invalid asks for its good ones;
-// points go out in batches of writeBatch across files. Reading file by
+// points go out in full batches (influx.MaxLinesPerWrite) across files. Reading file by
 // file keeps memory flat for a year of PaperCut logs; a point written
 // again by a later file is replaced, as InfluxDB replaces it, so the
 // result is that of merging the files first. Afterwards the monthly
@@ -55,17 +51,20 @@ func importPaper(ctx context.Context, env *cliEnv, f paper.Format, files []strin
 		failed  []string
 		rollups = map[string]*paper.Rollup{}
 		line    []byte
-		pending []meetings.Record // accepted, not yet written: writes go out in full batches
+		// Accepted points not yet written, as line protocol: a file's
+		// records are let go once converted, and writes go out in full
+		// batches across files.
+		pending      []byte
+		pendingLines int
 	)
-	flush := func(all bool) error {
-		for len(pending) >= writeBatch || all && len(pending) > 0 {
-			n := min(writeBatch, len(pending))
-			if err := client.Write(ctx, meetings.Points(pending[:n])); err != nil {
-				return fmt.Errorf("import: %w", err)
-			}
-			pending = pending[n:]
+	flush := func() error {
+		if pendingLines == 0 {
+			return nil
 		}
-		pending = append([]meetings.Record(nil), pending...) // let the written ones go
+		if err := client.WriteBody(ctx, pending, pendingLines); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		pending, pendingLines = pending[:0], 0
 		return nil
 	}
 	for _, name := range files {
@@ -82,19 +81,23 @@ func importPaper(ctx context.Context, env *cliEnv, f paper.Format, files []strin
 			failed = append(failed, name)
 			continue
 		}
-		if fl.dryRun {
-			for _, r := range res.Records {
+		for _, r := range res.Records {
+			if fl.dryRun {
 				if line, err = r.Point().AppendLine(line[:0]); err != nil {
 					return err
 				}
 				if _, err := env.Stdout.Write(line); err != nil {
 					return err
 				}
+				continue
 			}
-		} else {
-			pending = append(pending, res.Records...)
-			if err := flush(false); err != nil {
+			if pending, err = r.Point().AppendLine(pending); err != nil {
 				return err
+			}
+			if pendingLines++; pendingLines == influx.MaxLinesPerWrite {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
 		sum.Add(res)
@@ -102,7 +105,7 @@ func importPaper(ctx context.Context, env *cliEnv, f paper.Format, files []strin
 		env.Logger.Debug("file imported", "file", name, "rows", res.Rows, "points", len(res.Records))
 	}
 	if !fl.dryRun {
-		if err := flush(true); err != nil {
+		if err := flush(); err != nil {
 			return err
 		}
 	}
