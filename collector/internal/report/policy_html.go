@@ -271,6 +271,19 @@ func (p *Policy) longevitySection(lang Lang, withCharts bool) (section, error) {
 	return s, nil
 }
 
+// src names the fields of a measurement a figure comes from:
+// "printing.sheets_not_printed, printing.sheets_printed".
+func src(measurement string, fields ...string) string {
+	out := ""
+	for i, f := range fields {
+		if i > 0 {
+			out += ", "
+		}
+		out += measurement + "." + f
+	}
+	return out
+}
+
 func numOrDash(l Lang, p *float64) string {
 	if p == nil {
 		return "–"
@@ -336,15 +349,15 @@ func (p *Policy) printingSection(lang Lang, withCharts bool) (section, error) {
 	}
 	cur, prev := pr.Year(p.Year), pr.Year(p.Previous)
 	f := figures{lang: lang}
-	f.count(lang.T("p6.not_printed"), "printing.sheets_not_printed", cur.SheetsNotPrinted, prev.SheetsNotPrinted)
-	f.count(lang.T("p6.printed"), "printing.sheets_printed", cur.SheetsPrinted, prev.SheetsPrinted)
-	f.share(lang.T("p6.share"), "printing.sheets_not_printed, printing.sheets_printed", cur.ShareNotPrintedPct, prev.ShareNotPrintedPct)
-	f.count(lang.T("p6.jobs_not_released"), "printing.jobs_not_released", cur.JobsNotReleased, prev.JobsNotReleased)
-	f.count(lang.T("p6.jobs_submitted"), "printing.jobs_submitted", cur.JobsSubmitted, prev.JobsSubmitted)
-	f.count(lang.T("p6.pages_logged"), "printing.pages_logged (source=papercut-printlog)", cur.PagesLogged, prev.PagesLogged)
-	f.count(lang.T("p6.jobs_logged"), "printing.jobs_logged (source=papercut-printlog)", cur.JobsLogged, prev.JobsLogged)
-	f.count(lang.T("p6.days"), "printing", intp(cur.Days), intp(prev.Days))
-	f.count(lang.T("p6.sites"), "printing (site)", intp(cur.Sites), intp(prev.Sites))
+	f.count(lang.T("p6.not_printed"), src(paper.MeasurementPrinting, paper.FieldSheetsNotPrint), cur.SheetsNotPrinted, prev.SheetsNotPrinted)
+	f.count(lang.T("p6.printed"), src(paper.MeasurementPrinting, paper.FieldSheetsPrinted), cur.SheetsPrinted, prev.SheetsPrinted)
+	f.share(lang.T("p6.share"), src(paper.MeasurementPrinting, paper.FieldSheetsNotPrint, paper.FieldSheetsPrinted), cur.ShareNotPrintedPct, prev.ShareNotPrintedPct)
+	f.count(lang.T("p6.jobs_not_released"), src(paper.MeasurementPrinting, paper.FieldJobsNotReleased), cur.JobsNotReleased, prev.JobsNotReleased)
+	f.count(lang.T("p6.jobs_submitted"), src(paper.MeasurementPrinting, paper.FieldJobsSubmitted), cur.JobsSubmitted, prev.JobsSubmitted)
+	f.count(lang.T("p6.pages_logged"), src(paper.MeasurementPrinting, paper.FieldPagesLogged)+" ("+paper.TagSource+"="+string(paper.FormatPaperCut)+")", cur.PagesLogged, prev.PagesLogged)
+	f.count(lang.T("p6.jobs_logged"), src(paper.MeasurementPrinting, paper.FieldJobsLogged)+" ("+paper.TagSource+"="+string(paper.FormatPaperCut)+")", cur.JobsLogged, prev.JobsLogged)
+	f.count(lang.T("p6.days"), paper.MeasurementPrinting, intp(cur.Days), intp(prev.Days))
+	f.count(lang.T("p6.sites"), paper.MeasurementPrinting+" ("+paper.TagSite+")", intp(cur.Sites), intp(prev.Sites))
 	s.Figures = f.list
 	if cur.Days == 0 {
 		s.Notes = append(s.Notes, fmt.Sprintf(lang.T("p6.no_year"), p.Year))
@@ -352,7 +365,7 @@ func (p *Policy) printingSection(lang Lang, withCharts bool) (section, error) {
 		s.Notes = append(s.Notes, fmt.Sprintf(lang.T("p.partial_days"), p.Year, cur.Days, prev.Days, p.Previous))
 	}
 	t := table{Caption: lang.T("p6.by_year"), Head: []string{lang.T("year"), lang.T("p6.days"), lang.T("p6.sites"), lang.T("p6.printed"), lang.T("p6.not_printed"), lang.T("p6.trend"), lang.T("p6.share")},
-		Num: []bool{false, true, true, true, true, true, true}, Source: "printing.sheets_printed, printing.sheets_not_printed"}
+		Num: []bool{false, true, true, true, true, true, true}, Source: src(paper.MeasurementPrinting, paper.FieldSheetsPrinted, paper.FieldSheetsNotPrint)}
 	for _, y := range pr.Years {
 		if y.Days == 0 {
 			t.Rows = append(t.Rows, []string{fmt.Sprint(y.Year), "0", "–", lang.T("p.nodata_short"), lang.T("p.nodata_short"), "–", "–"})
@@ -371,7 +384,7 @@ func (p *Policy) printingSection(lang Lang, withCharts bool) (section, error) {
 	if len(sites) > 0 {
 		sort.SliceStable(sites, func(i, j int) bool { return *sites[i].SheetsNotPrinted > *sites[j].SheetsNotPrinted })
 		t := table{Caption: fmt.Sprintf(lang.T("p6.top_sites"), min(len(sites), 10), p.Year), Head: []string{lang.T("p6.site"), lang.T("p6.printed"), lang.T("p6.not_printed")},
-			Num: []bool{false, true, true}, Source: "printing.sheets_not_printed (site)"}
+			Num: []bool{false, true, true}, Source: src(paper.MeasurementPrinting, paper.FieldSheetsNotPrint) + " (" + paper.TagSite + ")"}
 		for _, st := range sites[:min(len(sites), 10)] {
 			t.Rows = append(t.Rows, []string{st.Site, lang.opt(st.SheetsPrinted), lang.opt(st.SheetsNotPrinted)})
 		}
@@ -428,11 +441,11 @@ func (p *Policy) mailSection(lang Lang, withCharts bool) (section, error) {
 	}
 	cur, prev := m.Year(p.Year), m.Year(p.Previous)
 	f := figures{lang: lang}
-	f.share(lang.T("p7.share"), "mail.letters_digital, mail.letters_paper", cur.ShareDigitalPct, prev.ShareDigitalPct)
-	f.count(lang.T("p7.connected"), "mail.letters_digital (system)", intp(cur.SystemsConnected), intp(prev.SystemsConnected))
-	f.count(lang.T("p7.digital"), "mail.letters_digital", cur.LettersDigital, prev.LettersDigital)
-	f.count(lang.T("p7.paper"), "mail.letters_paper", cur.LettersPaper, prev.LettersPaper)
-	f.count(lang.T("p7.months"), "mail", positive(cur.Months), positive(prev.Months))
+	f.share(lang.T("p7.share"), src(paper.MeasurementMail, paper.FieldLettersDigital, paper.FieldLettersPaper), cur.ShareDigitalPct, prev.ShareDigitalPct)
+	f.count(lang.T("p7.connected"), src(paper.MeasurementMail, paper.FieldLettersDigital)+" ("+paper.TagSystem+")", intp(cur.SystemsConnected), intp(prev.SystemsConnected))
+	f.count(lang.T("p7.digital"), src(paper.MeasurementMail, paper.FieldLettersDigital), cur.LettersDigital, prev.LettersDigital)
+	f.count(lang.T("p7.paper"), src(paper.MeasurementMail, paper.FieldLettersPaper), cur.LettersPaper, prev.LettersPaper)
+	f.count(lang.T("p7.months"), paper.MeasurementMail, positive(cur.Months), positive(prev.Months))
 	s.Figures = f.list
 	if cur.Months == 0 {
 		s.Notes = append(s.Notes, fmt.Sprintf(lang.T("p7.no_year"), p.Year))
@@ -440,7 +453,7 @@ func (p *Policy) mailSection(lang Lang, withCharts bool) (section, error) {
 		s.Notes = append(s.Notes, fmt.Sprintf(lang.T("p.partial_months"), p.Year, cur.Months, prev.Months, p.Previous))
 	}
 	t := table{Caption: lang.T("p7.by_system"), Head: []string{lang.T("p7.system"), lang.T("year"), lang.T("p7.months"), lang.T("p7.digital"), lang.T("p7.paper"), lang.T("p7.share")},
-		Num: []bool{false, false, true, true, true, true}, Source: "mail.letters_digital, mail.letters_paper (system)"}
+		Num: []bool{false, false, true, true, true, true}, Source: src(paper.MeasurementMail, paper.FieldLettersDigital, paper.FieldLettersPaper) + " (" + paper.TagSystem + ")"}
 	systems := map[string]bool{}
 	for _, r := range m.Systems {
 		systems[r.System] = true
