@@ -26,6 +26,10 @@ echo
 echo "### meetings: Teams user-detail CSV, 50,000 users, parse + aggregate"
 go run ./collector/bench/meetings -users 50000
 
+echo
+echo "### printing: a year of PaperCut print logs, 400 printers, through the real importer into InfluxDB"
+go run ./collector/bench/paper -printers 400 -jobs 25
+
 if [ -x agent/bench/run.sh ]; then
 	echo
 	echo "### agent footprint"

@@ -69,10 +69,11 @@ const (
 	AreaLifecycle Area = "lifecycle"
 	AreaMeetings  Area = "meetings"
 	AreaGraph     Area = "graph"
+	AreaPaper     Area = "paper"
 )
 
 // Areas lists the areas in the order Measurements returns them.
-var Areas = []Area{AreaDevice, AreaLifecycle, AreaMeetings, AreaGraph}
+var Areas = []Area{AreaDevice, AreaLifecycle, AreaMeetings, AreaGraph, AreaPaper}
 
 // registry holds every measurement by name; the area files fill it.
 var registry = map[string]*Measurement{}

@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
+	"github.com/kretslopp/kretslopp/collector/internal/paper"
 )
 
 func init() {
-	register(command{Name: "import", Summary: "import CSV exports: historical meeting statistics (Teams, Skype, Zoom, generic) and the hardware inventory", Run: runImport})
+	register(command{Name: "import", Summary: "import CSV exports: historical meeting statistics (Teams, Skype, Zoom, generic), the hardware inventory, printing (PaperCut print log, generic) and digital mail", Run: runImport})
 }
 
 func runImport(ctx context.Context, env *cliEnv, args []string) error {
@@ -23,13 +24,17 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		names = append(names, string(f))
 	}
 	names = append(names, formatInventory)
+	for _, f := range paper.Formats() {
+		names = append(names, string(f))
+	}
 	fs := newFlagSet(env, "import", "--format FORMAT [flags] FILE...")
 	format := fs.String("format", "", "export format: "+strings.Join(names, ", "))
 	cfgPath := fs.String("config", "", "YAML configuration file (default $KRETSLOPP_CONFIG)")
 	dryRun := fs.Bool("dry-run", false, "check the files and print the points that would be written, write nothing")
 	skipInvalid := fs.Bool("skip-invalid", false, "write the valid rows of a file that has invalid rows (default: nothing from such a file)")
 	source := fs.String("source", "", "value of the source field (default: the format name)")
-	rollups := fs.Bool("rollups", true, "recompute meetings_monthly and meetings_yearly for the imported years (inventory: the hardware and procurement_yearly measurements)")
+	rollups := fs.Bool("rollups", true, "recompute meetings_monthly and meetings_yearly for the imported years (inventory: the hardware and procurement_yearly measurements; printing, mail: printing_monthly, mail_monthly)")
+	siteMap := fs.String("site-map", "", "papercut-printlog: CSV file printer,site that groups printers into sites (default: each printer is a site)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -44,6 +49,19 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 			return usageError{"no FILE given"}
 		}
 		return importInventory(ctx, env, files, inventoryFlags{dryRun: *dryRun, skipInvalid: *skipInvalid, derived: *rollups, cfgPath: *cfgPath})
+	}
+	if pf, err := paper.ParseFormat(*format); err == nil {
+		if len(files) == 0 {
+			fs.Usage()
+			return usageError{"no FILE given"}
+		}
+		if *siteMap != "" && pf != paper.FormatPaperCut {
+			return usageError{"--site-map applies to --format " + string(paper.FormatPaperCut) + " only"}
+		}
+		return importPaper(ctx, env, pf, files, paperFlags{dryRun: *dryRun, skipInvalid: *skipInvalid, rollups: *rollups, source: *source, siteMap: *siteMap, cfgPath: *cfgPath})
+	}
+	if *siteMap != "" {
+		return usageError{"--site-map applies to --format " + string(paper.FormatPaperCut) + " only"}
 	}
 	f, err := meetings.ParseFormat(*format)
 	if err != nil {
@@ -136,17 +154,11 @@ func openInput(env *cliEnv, name string) (r io.Reader, done func(), err error) {
 }
 
 func decodeFile(ctx context.Context, env *cliEnv, f meetings.Format, name, source string) (*meetings.Result, error) {
-	fh, err := os.Open(name)
+	r, done, err := openInput(env, name)
 	if err != nil {
 		return nil, err
 	}
-	defer fh.Close()
-	var r io.Reader = fh
-	if st, err := fh.Stat(); err == nil && st.Size() > 4<<20 && isTerminal(env.Stderr) {
-		p := &progress{r: fh, w: env.Stderr, name: name, size: st.Size()}
-		defer p.done()
-		r = p
-	}
+	defer done()
 	return meetings.Decode(ctx, f, r, meetings.Options{File: name, Source: source})
 }
 

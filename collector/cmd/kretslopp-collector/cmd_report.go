@@ -11,15 +11,16 @@ import (
 )
 
 func init() {
-	register(command{Name: "report", Summary: "yearly sustainability report: meetings, fleet age, batteries, uptime (html, md, json or table)", Run: runReport})
+	register(command{Name: "report", Summary: "yearly sustainability report (meetings, fleet, batteries, uptime) or, with --template policy, the policy's results document (html, md, json or table)", Run: runReport})
 }
 
 func runReport(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "report", "--from YEAR --to YEAR [--format html|md|json|table] [--lang sv|en] [--out FILE] [--planned-life YEARS]")
+	fs := newFlagSet(env, "report", "--from YEAR --to YEAR [--template yearly|policy] [--format html|md|json|table] [--lang sv|en] [--out FILE] [--planned-life YEARS]")
 	thisYear := time.Now().UTC().Year()
 	from := fs.Int("from", thisYear-2, "first calendar year (UTC)")
 	to := fs.Int("to", thisYear, "last calendar year (UTC)")
-	format := fs.String("format", "table", "output: html, md, json or table")
+	format := fs.String("format", "table", "output: html, md, json or table (policy: html, md or json)")
+	tmpl := fs.String("template", "yearly", "yearly: the yearly report; policy: the results document in the policy's seven activities")
 	lang := fs.String("lang", "sv", "language of html and md: sv or en")
 	out := fs.String("out", "", "write to FILE instead of standard output")
 	life := fs.Float64("planned-life", 5, "planned life of a device in years; older devices are due for replacement")
@@ -34,6 +35,12 @@ func runReport(ctx context.Context, env *cliEnv, args []string) error {
 	case "html", "md", "json", "table":
 	default:
 		return usageError{fmt.Sprintf("--format %q: use html, md, json or table", *format)}
+	}
+	switch {
+	case *tmpl != "yearly" && *tmpl != "policy":
+		return usageError{fmt.Sprintf("--template %q: use yearly or policy", *tmpl)}
+	case *tmpl == "policy" && *format == "table":
+		return usageError{"--template policy: use --format html, md or json"}
 	}
 	l, err := report.ParseLang(*lang)
 	if err != nil {
@@ -50,7 +57,16 @@ func runReport(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer client.Close()
-	rep, err := report.BuildYearly(ctx, client, *from, *to, report.Options{PlannedLifeYears: *life})
+	opts := report.Options{PlannedLifeYears: *life}
+	var (
+		rep    *report.Yearly
+		policy *report.Policy
+	)
+	if *tmpl == "policy" {
+		policy, err = report.BuildPolicy(ctx, client, *from, *to, opts)
+	} else {
+		rep, err = report.BuildYearly(ctx, client, *from, *to, opts)
+	}
 	if err != nil {
 		return err
 	}
@@ -63,12 +79,18 @@ func runReport(ctx context.Context, env *cliEnv, args []string) error {
 		defer file.Close()
 		w = file
 	}
-	switch *format {
-	case "json":
+	switch {
+	case policy != nil && *format == "json":
+		err = report.WritePolicyJSON(w, policy)
+	case policy != nil && *format == "html":
+		err = report.WritePolicyHTML(w, policy, l)
+	case policy != nil:
+		err = report.WritePolicyMarkdown(w, policy, l)
+	case *format == "json":
 		err = report.WriteYearlyJSON(w, rep)
-	case "html":
+	case *format == "html":
 		err = report.WriteHTML(w, rep, l)
-	case "md":
+	case *format == "md":
 		err = report.WriteMarkdown(w, rep, l)
 	default:
 		err = report.WriteYearlyTable(w, rep)
@@ -80,7 +102,7 @@ func runReport(ctx context.Context, env *cliEnv, args []string) error {
 		if err := file.Close(); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
-		env.Logger.Info("report written", "file", *out, "format", *format)
+		env.Logger.Info("report written", "file", *out, "template", *tmpl, "format", *format)
 	}
 	return nil
 }

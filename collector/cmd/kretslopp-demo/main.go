@@ -96,7 +96,10 @@ func run() error {
 	// The simulated fleet below shares the demo's one agent token, so the
 	// per-token rate limit (ingest.token_rate) is off for the demo.
 	configFile := filepath.Join(abs, "collector.yaml")
-	if err := os.WriteFile(configFile, []byte("# make demo: one token stands for a whole simulated fleet\ningest:\n  token_rate: 0\n"), 0o600); err != nil {
+	// InfluxDB shares the machine with everything else the demo runs; a
+	// generous query timeout keeps the lifecycle derivation and the reports
+	// from failing on a busy laptop.
+	if err := os.WriteFile(configFile, []byte("# make demo: one token stands for a whole simulated fleet\ningest:\n  token_rate: 0\ninflux:\n  timeout: 5m\n"), 0o600); err != nil {
 		return err
 	}
 	port, err := influxserver.FreePort()
@@ -183,6 +186,12 @@ func run() error {
 		return err
 	}
 
+	samples := filepath.Join(abs, "samples")
+	step("Importing SYNTHETIC sample exports into %s/samples: printing (print-daily, PaperCut print logs), digital mail, the hardware inventory", dataDir)
+	if err := importSamples(ctx, collectorEnv, samples, from, to); err != nil {
+		return err
+	}
+
 	step("Meeting growth per platform and year, 2019–2021 (kretslopp-collector report --format json)")
 	var out bytes.Buffer
 	if err := runCmd(ctx, collectorEnv, &out, collectorBin, "report", "--from", "2019", "--to", "2021", "--format", "json"); err != nil {
@@ -211,15 +220,28 @@ func run() error {
 		return err
 	}
 
+	resultsPath := filepath.Join(abs, "results.html")
+	step("Writing the policy's results document 2019–%s to %s (kretslopp-collector report --template policy)", thisYear, resultsPath)
+	if err := runCmd(ctx, collectorEnv, os.Stdout, collectorBin, "report", "--template", "policy", "--from", "2019", "--to", thisYear, "--format", "html", "--lang", "sv", "--out", resultsPath); err != nil {
+		return err
+	}
+	out.Reset()
+	if err := runCmd(ctx, collectorEnv, &out, collectorBin, "report", "--template", "policy", "--from", "2019", "--to", thisYear, "--format", "json"); err != nil {
+		return err
+	}
+	if err := printResults(out.Bytes()); err != nil {
+		return err
+	}
+
 	fmt.Printf(`
-==> Done. The data is in %[1]s/ (InfluxDB data, logs, report.html).
+==> Done. The data is in %[1]s/ (InfluxDB data, logs, report.html, results.html, the synthetic samples).
 
 Look at it:
   curl -sG %[2]s/query --data-urlencode db=%[3]s \
        --data-urlencode "q=SELECT last(uptime_s), last(hostname) FROM device GROUP BY device_id LIMIT 5"
   curl -sG %[2]s/query --data-urlencode db=%[3]s \
        --data-urlencode "q=SELECT meetings, growth_pct FROM meetings_yearly GROUP BY platform"
-  open %[1]s/report.html in a browser
+  open %[1]s/report.html and %[1]s/results.html in a browser
 
 Grafana: dashboards/ holds the dashboards and provisioning; point an InfluxDB
 data source (query language InfluxQL, database %[3]s) at InfluxDB, or run
@@ -427,5 +449,79 @@ func printFleet(data []byte) error {
 	fmt.Printf("    devices reporting: %d (as of %s), median age %s years, %d past their planned life\n", f.Devices, f.AsOf, num(f.MedianAgeYears), f.DueReplacement)
 	fmt.Printf("    batteries: %d, median health %s %%, %d below 80 %%, %d over 1,000 cycles; %d devices due for a battery\n",
 		f.Batteries, num(f.MedianHealth), f.BelowHealth, f.OverCycles, f.DueBattery)
+	return nil
+}
+
+// importSamples writes the synthetic sample exports (samples.go) and
+// imports them with the real binary, as an operator would.
+func importSamples(ctx context.Context, env []string, dir string, from, to time.Time) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	printDaily, mail, inventory := filepath.Join(dir, "print-daily.csv"), filepath.Join(dir, "mail-daily.csv"), filepath.Join(dir, "inventory.csv")
+	if err := writePrintDaily(printDaily, now); err != nil {
+		return err
+	}
+	logs, siteMap, err := writePaperCutLogs(dir, now)
+	if err != nil {
+		return err
+	}
+	if err := writeMail(mail, now); err != nil {
+		return err
+	}
+	if err := writeInventory(inventory, from, to); err != nil {
+		return err
+	}
+	for _, args := range [][]string{
+		{"import", "--format", "print-daily", printDaily},
+		append([]string{"import", "--format", "papercut-printlog", "--site-map", siteMap}, logs...),
+		{"import", "--format", "mail-daily", mail},
+		{"import", "--format", "inventory", inventory},
+	} {
+		if err := runCmd(ctx, env, os.Stdout, collectorBin, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printResults prints the printing and mail figures of the results
+// document, per year.
+func printResults(data []byte) error {
+	var r struct {
+		Printing struct {
+			Years []struct {
+				Year             int      `json:"year"`
+				SheetsNotPrinted *int64   `json:"sheets_not_printed"`
+				ShareNotPrinted  *float64 `json:"share_not_printed_pct"`
+			} `json:"years"`
+		} `json:"printing"`
+		Mail struct {
+			Years []struct {
+				Year             int      `json:"year"`
+				ShareDigitalPct  *float64 `json:"share_digital_pct"`
+				SystemsConnected int      `json:"systems_connected"`
+			} `json:"years"`
+		} `json:"mail"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return fmt.Errorf("report JSON: %w", err)
+	}
+	fmt.Printf("    %6s %22s %14s %16s %10s\n", "year", "sheets never collected", "of all sheets", "letters digital", "systems")
+	for i, p := range r.Printing.Years {
+		sheets, share, dig, sys := "-", "-", "-", "-"
+		if p.SheetsNotPrinted != nil {
+			sheets = fmt.Sprint(*p.SheetsNotPrinted)
+		}
+		if p.ShareNotPrinted != nil {
+			share = fmt.Sprintf("%.1f %%", *p.ShareNotPrinted)
+		}
+		if i < len(r.Mail.Years) && r.Mail.Years[i].ShareDigitalPct != nil {
+			dig = fmt.Sprintf("%.1f %%", *r.Mail.Years[i].ShareDigitalPct)
+			sys = fmt.Sprint(r.Mail.Years[i].SystemsConnected)
+		}
+		fmt.Printf("    %6d %22s %14s %16s %10s\n", p.Year, sheets, share, dig, sys)
+	}
 	return nil
 }

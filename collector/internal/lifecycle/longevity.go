@@ -32,6 +32,8 @@ type Longevity struct {
 	ThirdRoundPct      *float64  `json:"in_third_round_or_later_pct"`
 
 	Retired                 int         `json:"retired"`
+	RetiredSoldForReuse     int         `json:"retired_sold_for_reuse"` // … of which sold for reuse (the rest recycled)
+	RetiredRecycled         int         `json:"retired_recycled"`
 	RetiredFromPurchase     int         `json:"service_life_from_purchase"`   // … of which counted from the purchase date
 	RetiredFromFirstSeen    int         `json:"service_life_from_first_seen"` // … from the first report instead
 	MedianServiceLife       *float64    `json:"median_service_life_years"`
@@ -39,6 +41,7 @@ type Longevity struct {
 	ServiceLifeByModel      []LifeGroup `json:"service_life_by_model"`
 	ServiceLifeByClass      []LifeGroup `json:"service_life_by_class"`
 	Certifications          []CertYear  `json:"certifications_by_purchase_year"`
+	BatteryHealthByAge      []AgeHealth `json:"battery_health_by_age"`
 	BatteriesReplaced       int         `json:"batteries_replaced"`
 	HardwareBatteryReplaced int         `json:"hardware_with_battery_replaced"`
 	PastPlannedLife         int         `json:"past_planned_life"`
@@ -79,6 +82,26 @@ type CertYear struct {
 	EPEAT         int            `json:"epeat"`
 	EPEATPct      *float64       `json:"epeat_pct"`
 	EPEATTiers    map[string]int `json:"epeat_tiers,omitempty"`
+}
+
+// AgeHealth is the battery health of the fleet hardware of one age
+// bracket, [From, To) years from purchase (else first report).
+type AgeHealth struct {
+	Label           string   `json:"label"`
+	From            *float64 `json:"from"`
+	To              *float64 `json:"to"`
+	Hardware        int      `json:"hardware"` // with battery data
+	MedianHealthPct *float64 `json:"median_health_pct"`
+	Below80         int      `json:"below_80_pct"` // batteries below HealthyBatteryPct
+}
+
+func ageBuckets() []AgeHealth {
+	bs := stats.Buckets([]float64{1, 2, 3, 4, 5, 6}, []string{"0–1", "1–2", "2–3", "3–4", "4–5", "5–6", "6+"})
+	out := make([]AgeHealth, len(bs))
+	for i, b := range bs {
+		out[i] = AgeHealth{Label: b.Label, From: b.From, To: b.To}
+	}
+	return out
 }
 
 // Candidate is hardware past its planned life whose batteries are healthy.
@@ -138,7 +161,9 @@ func Compute(hw []*Hardware, noSerial, inventoryItems, from, to int, plannedLife
 		DevicesWithoutSerial: noSerial, InventoryItems: inventoryItems,
 		RoundsDistribution:      []RoundsN{{"1", 1, 0}, {"2", 2, 0}, {"3", 3, 0}, {"4+", 4, 0}},
 		ServiceLifeDistribution: lifeBuckets(), ServiceLifeByModel: []LifeGroup{}, ServiceLifeByClass: []LifeGroup{},
-		Certifications: []CertYear{}, ReuseCandidateList: []Candidate{}, MissingFromInventory: []string{}, NeverReported: []NotSeen{}}
+		Certifications: []CertYear{}, ReuseCandidateList: []Candidate{}, MissingFromInventory: []string{}, NeverReported: []NotSeen{},
+		BatteryHealthByAge: ageBuckets()}
+	healthByAge := make([][]float64, len(l.BatteryHealthByAge))
 	retireFrom := time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
 	var rounds, lives []float64
 	byModel, byClass := map[string][]float64{}, map[string][]float64{}
@@ -178,6 +203,11 @@ func Compute(hw []*Hardware, noSerial, inventoryItems, from, to int, plannedLife
 			if born, fromPurchase, ok := h.Born(); ok && !born.After(retiredAt) {
 				life := yearsBetween(born, retiredAt)
 				l.Retired++
+				if h.Inventory.Status == StatusSoldForReuse {
+					l.RetiredSoldForReuse++
+				} else {
+					l.RetiredRecycled++
+				}
 				if fromPurchase {
 					l.RetiredFromPurchase++
 				} else {
@@ -218,6 +248,18 @@ func Compute(hw []*Hardware, noSerial, inventoryItems, from, to int, plannedLife
 		}
 		if born, _, ok := h.Born(); ok && !retired {
 			age := yearsBetween(born, end)
+			if h.BatteryHealth != nil {
+				for i, b := range l.BatteryHealthByAge {
+					if (b.From == nil || age >= *b.From) && (b.To == nil || age < *b.To) {
+						healthByAge[i] = append(healthByAge[i], *h.BatteryHealth)
+						l.BatteryHealthByAge[i].Hardware++
+						if *h.BatteryHealth < HealthyBatteryPct {
+							l.BatteryHealthByAge[i].Below80++
+						}
+						break
+					}
+				}
+			}
 			if age > plannedLife {
 				l.PastPlannedLife++
 				if h.BatteryHealth == nil || *h.BatteryHealth >= HealthyBatteryPct {
@@ -237,6 +279,9 @@ func Compute(hw []*Hardware, noSerial, inventoryItems, from, to int, plannedLife
 	l.SecondRoundPct = pct(l.SecondRound, l.Hardware)
 	l.ThirdRoundPct = pct(l.ThirdRound, l.Hardware)
 	l.MedianServiceLife = stats.Median(lives)
+	for i, hs := range healthByAge {
+		l.BatteryHealthByAge[i].MedianHealthPct = stats.Median(hs)
+	}
 	l.ServiceLifeByModel = groups(byModel)
 	l.ServiceLifeByClass = groups(byClass)
 	for _, c := range certs {

@@ -43,39 +43,72 @@ func (e *RowError) Error() string {
 // utf8BOM is the byte order mark that Microsoft 365 exports start with.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// table reads a CSV file row by row, keeping one row in memory at a time.
+// table reads a CSV file (or a tab-separated log) row by row, keeping one
+// row in memory at a time.
 type table struct {
-	file   string
-	cr     *csv.Reader
-	header []string       // header names as written in the file
-	index  map[string]int // normalized header name -> column index
-	row    []string       // current row (reused between rows)
-	line   int            // line of the current row
-	held   bool           // row holds the first data row of a file without header
+	file       string
+	src        rowSource
+	header     []string       // header names as written in the file (or given)
+	index      map[string]int // normalized header name -> column index
+	row        []string       // current row (reused between rows)
+	line       int            // line of the current row
+	held       bool           // row holds the first data row of a file without header
+	extraOK    bool           // rows may have more fields than the header
+	minFields  int            // fields a row needs when extraOK
+	headerRead bool           // the file's first row was its header
 }
+
+// rowSource splits a file into rows of fields.
+type rowSource interface {
+	// read returns the next row, io.EOF at the end, a *csv.ParseError for
+	// a row that cannot be split (the source continues after it), or
+	// another error for a failed read.
+	read() ([]string, error)
+	// fieldLine is the line on which field i of the last row starts.
+	fieldLine(i int) int
+}
+
+type csvSource struct{ cr *csv.Reader }
+
+func (c csvSource) read() ([]string, error) { return c.cr.Read() }
+func (c csvSource) fieldLine(i int) int     { l, _ := c.cr.FieldPos(i); return l }
 
 // newTable wraps r: it drops a UTF-8 byte order mark and reads the header.
 // When isData is set and accepts the first cell of the first row, the file
 // has no header: that row is data and defaultHeader names the columns.
 func newTable(r io.Reader, file string, defaultHeader []string, isData func(first string) bool) (*table, error) {
+	return newTableOpts(r, TableOptions{File: file, Header: defaultHeader, IsData: isData})
+}
+
+func newTableOpts(r io.Reader, o TableOptions) (*table, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, utf8BOM) {
 		_, _ = br.Discard(3)
 	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1 // counted per row below, with a clearer message
-	cr.ReuseRecord = true
-	t := &table{file: file, cr: cr}
-	rec, err := cr.Read()
+	t := &table{file: o.File, extraOK: o.ExtraFields}
+	if o.TabSeparated {
+		t.src = &tsvSource{br: br}
+	} else {
+		cr := csv.NewReader(br)
+		cr.FieldsPerRecord = -1 // counted per row below, with a clearer message
+		cr.ReuseRecord = true
+		t.src = csvSource{cr}
+	}
+	if o.Header != nil && o.IsData == nil {
+		// Every line is data: the columns are the given ones.
+		t.setHeader(o.Header)
+		return t, nil
+	}
+	rec, err := t.src.read()
 	if errors.Is(err, io.EOF) {
-		return nil, &RowError{File: file, Line: 1, Msg: "the file is empty; expected a header row"}
+		return nil, &RowError{File: o.File, Line: 1, Msg: "the file is empty; expected a header row"}
 	}
 	if err != nil {
 		return nil, t.parseError(err)
 	}
-	t.line, _ = cr.FieldPos(0)
-	if isData != nil && len(rec) > 0 && isData(strings.TrimSpace(rec[0])) {
-		h := defaultHeader
+	t.line = t.src.fieldLine(0)
+	if o.IsData != nil && len(rec) > 0 && o.IsData(strings.TrimSpace(rec[0])) {
+		h := o.Header
 		if len(rec) < len(h) {
 			h = h[:len(rec)] // optional trailing columns left out
 		}
@@ -85,6 +118,7 @@ func newTable(r io.Reader, file string, defaultHeader []string, isData func(firs
 		return t, nil
 	}
 	t.setHeader(rec)
+	t.headerRead = true
 	return t, nil
 }
 
@@ -99,6 +133,7 @@ func (t *table) setHeader(h []string) {
 			t.index[key] = i
 		}
 	}
+	t.minFields = len(h)
 }
 
 // next advances to the next row. It returns io.EOF at the end, a *RowError
@@ -109,24 +144,36 @@ func (t *table) next() error {
 		t.held = false
 		return t.checkWidth()
 	}
-	rec, err := t.cr.Read()
+	rec, err := t.src.read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return io.EOF
 		}
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
+		var re *RowError
+		switch {
+		case errors.As(err, &pe):
 			t.row = nil
 			return t.parseError(err)
+		case errors.As(err, &re):
+			t.row = nil
+			re.File = t.file
+			return re
 		}
 		return fmt.Errorf("%s: read: %w", t.file, err)
 	}
 	t.row = rec
-	t.line, _ = t.cr.FieldPos(0)
+	t.line = t.src.fieldLine(0)
 	return t.checkWidth()
 }
 
 func (t *table) checkWidth() error {
+	if t.extraOK {
+		if len(t.row) < t.minFields {
+			return &RowError{File: t.file, Line: t.line, Msg: fmt.Sprintf("has %d fields, expected at least %d", len(t.row), t.minFields)}
+		}
+		return nil
+	}
 	if len(t.row) != len(t.header) {
 		return &RowError{File: t.file, Line: t.line, Msg: fmt.Sprintf("has %d fields, the header has %d", len(t.row), len(t.header))}
 	}
@@ -187,7 +234,7 @@ func (t *table) errAt(i int, msg string) *RowError {
 		e.Field = t.header[i]
 		e.Value = t.cell(i)
 		if i < len(t.row) {
-			if l, _ := t.cr.FieldPos(i); l > 0 {
+			if l := t.src.fieldLine(i); l > 0 {
 				e.Line = l // a quoted field may start on a later line than the row
 			}
 		}

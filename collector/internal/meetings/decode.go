@@ -197,34 +197,11 @@ func Decode(ctx context.Context, format Format, r io.Reader, opts Options) (*Res
 	if err := d.init(t); err != nil {
 		return nil, err
 	}
-	res := &Result{Format: format, File: opts.File}
-	for {
-		err := t.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err == nil && t.blank() {
-			continue
-		}
-		res.Rows++
-		if res.Rows%4096 == 0 {
-			if cerr := ctx.Err(); cerr != nil {
-				return nil, fmt.Errorf("%s: %w", opts.File, cerr)
-			}
-		}
-		var re *RowError
-		if err == nil {
-			re = d.row(t)
-		} else if !errors.As(err, &re) {
-			return nil, err
-		}
-		if re != nil {
-			res.BadRows++
-			if len(res.Errors) < opts.MaxErrors {
-				res.Errors = append(res.Errors, re)
-			}
-		}
+	st, err := (&Table{t}).ReadRows(ctx, opts.MaxErrors, func() *RowError { return d.row(t) })
+	if err != nil {
+		return nil, err
 	}
+	res := &Result{Format: format, File: opts.File, Rows: st.Rows, BadRows: st.BadRows, Errors: st.Errors}
 	res.Records = d.finish()
 	for i := range res.Records {
 		res.Records[i].File = opts.File

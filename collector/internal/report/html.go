@@ -19,7 +19,10 @@ type view struct {
 	Y         *Yearly
 	Charts    map[string]Chart
 	ChartList []Chart
-	Highlight []string
+	// MinutesCharts are the meeting-time charts: one per platform that
+	// reports time by modality, and one of total meeting minutes.
+	MinutesCharts []Chart
+	Highlight     []string
 }
 
 func newView(y *Yearly, lang Lang, withCharts bool) (*view, error) {
@@ -32,6 +35,9 @@ func newView(y *Yearly, lang Lang, withCharts bool) (*view, error) {
 		v.ChartList = cs
 		for _, c := range cs {
 			v.Charts[c.ID] = c
+			if strings.HasPrefix(c.ID, "modality-") || c.ID == "meeting-minutes" {
+				v.MinutesCharts = append(v.MinutesCharts, c)
+			}
 		}
 	}
 	for _, r := range y.MeetingsByYear {
@@ -73,7 +79,7 @@ func (v *view) funcs() template.FuncMap {
 		},
 		"month":    func(y, m int) string { return fmt.Sprintf("%s %d", l.Month(m), y) },
 		"platform": platformName,
-		"md":       func(s string) string { return strings.ReplaceAll(s, "|", `\|`) },
+		"md":       mdEscape,
 		"serials":  func(s []string) string { return listN(s, 50, l) },
 		"notseen": func(ns []lifecycle.NotSeen) string {
 			s := make([]string, len(ns))
@@ -94,6 +100,25 @@ func (v *view) funcs() template.FuncMap {
 		},
 	}
 }
+
+// reportCSS styles both HTML reports: system fonts, no web fonts.
+const reportCSS = `body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2a33;line-height:1.5}
+h1{font-size:1.8rem;margin-bottom:.2rem}h2{margin-top:2.5rem;border-bottom:2px solid #2f7d4f;padding-bottom:.2rem}h3{margin-top:1.8rem}
+.meta{color:#5b6b75;font-size:.9rem}
+table{border-collapse:collapse;margin:.8rem 0;font-variant-numeric:tabular-nums}
+th,td{padding:.25rem .7rem;border-bottom:1px solid #dde3e6;text-align:left}td.n,th.n{text-align:right}
+figure.chart{margin:1rem 0;padding:.5rem;border:1px solid #dde3e6;border-radius:6px;background:#fff}
+figure.chart svg{display:block;width:100%;height:auto}
+figcaption{font-weight:600;margin-bottom:.3rem}
+.kpis{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}
+.kpi{flex:1 1 12rem;border:1px solid #dde3e6;border-radius:6px;padding:.6rem .8rem;background:#f6faf7}
+.kpi b{display:block;font-size:1.5rem;color:#2f7d4f}
+.highlight{font-size:1.15rem;background:#eef7f1;border-left:4px solid #2f7d4f;padding:.5rem .8rem}
+@media print{figure.chart{break-inside:avoid}}
+`
+
+// mdEscape keeps a cell's "|" from ending a Markdown table cell.
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // listN joins the first n entries and says how many more there are.
 func listN(s []string, n int, l Lang) string {
@@ -154,21 +179,7 @@ const htmlTemplate = `<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2a33;line-height:1.5}
-h1{font-size:1.8rem;margin-bottom:.2rem}h2{margin-top:2.5rem;border-bottom:2px solid #2f7d4f;padding-bottom:.2rem}h3{margin-top:1.8rem}
-.meta{color:#5b6b75;font-size:.9rem}
-table{border-collapse:collapse;margin:.8rem 0;font-variant-numeric:tabular-nums}
-th,td{padding:.25rem .7rem;border-bottom:1px solid #dde3e6;text-align:left}td.n,th.n{text-align:right}
-figure.chart{margin:1rem 0;padding:.5rem;border:1px solid #dde3e6;border-radius:6px;background:#fff}
-figure.chart svg{display:block;width:100%;height:auto}
-figcaption{font-weight:600;margin-bottom:.3rem}
-.kpis{display:flex;flex-wrap:wrap;gap:.8rem;margin:1rem 0}
-.kpi{flex:1 1 12rem;border:1px solid #dde3e6;border-radius:6px;padding:.6rem .8rem;background:#f6faf7}
-.kpi b{display:block;font-size:1.5rem;color:#2f7d4f}
-.highlight{font-size:1.15rem;background:#eef7f1;border-left:4px solid #2f7d4f;padding:.5rem .8rem}
-@media print{figure.chart{break-inside:avoid}}
-</style>
+<style>` + reportCSS + `</style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
@@ -199,7 +210,8 @@ figcaption{font-weight:600;margin-bottom:.3rem}
 {{range .Y.Minutes}}<tr><td>{{platform .Platform}}</td><td>{{.Year}}</td><td class="n">{{min .Audio}}</td><td class="n">{{min .Video}}</td><td class="n">{{min .ScreenShare}}</td><td class="n">{{min .Meeting}}</td></tr>
 {{end}}</tbody>
 </table>
-{{with index .Charts "minutes-by-modality"}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>{{end}}
+{{range .MinutesCharts}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>
+{{end}}
 {{else}}<p>{{t "no_minutes"}}</p>{{end}}
 
 <h2 id="fleet">{{t "h.fleet"}}</h2>

@@ -15,6 +15,7 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
+	"github.com/kretslopp/kretslopp/collector/internal/paper"
 	"github.com/kretslopp/kretslopp/collector/internal/report"
 	"github.com/kretslopp/kretslopp/internal/testkit"
 )
@@ -89,14 +90,64 @@ func importInventory(t *testing.T, db *influxtest.DB) {
 	}
 }
 
-// fixture is a database with the seed meetings and the test fleet.
-func fixture(t *testing.T) *report.Yearly {
+// printing2020 is a year before the fixtures' 2021, so that the report
+// has a year to compare with: 3,000 sheets never collected (2,000 of them
+// on 2020-12-31, Rådhuset) against 6,815 in 2021.
+const printing2020 = "datum,enhet,jobb ej utskrivna,ark utskrivna,ark ej utskrivna\n2020-03-02,Rådhuset,100,4000,1000\n2020-12-31,Rådhuset,50,3000,2000\n"
+
+// importPaper imports the printing and mail fixtures of the paper package
+// with its real readers: print-daily 2020 and 2021, one PaperCut log day,
+// and digital mail of two systems (2020-09 to 2021-03).
+func importPaper(t *testing.T, db *influxtest.DB) {
+	t.Helper()
+	dir := filepath.Join("..", "paper", "testdata")
+	for _, in := range []struct {
+		format paper.Format
+		name   string
+	}{
+		{paper.FormatPrintDaily, "print-daily.csv"},
+		{paper.FormatPrintDaily, "print-2020.csv"},
+		{paper.FormatPaperCut, "printlog_2021_03_04.log"},
+		{paper.FormatMailDaily, "mail-daily.csv"},
+		{paper.FormatMailDaily, "mail-daily-sv.csv"},
+	} {
+		var data []byte
+		var err error
+		if in.name == "print-2020.csv" {
+			data = []byte(printing2020)
+		} else if data, err = os.ReadFile(filepath.Join(dir, in.name)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := paper.Decode(context.Background(), in.format, bytes.NewReader(data), paper.Options{File: in.name, Now: func() time.Time { return reportNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := res.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Client(t).Write(context.Background(), meetings.Points(res.Records)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// fixtureDB is a database with the seed meetings, the test fleet, the
+// inventory and the printing and mail fixtures.
+func fixtureDB(t *testing.T) *influxtest.DB {
 	t.Helper()
 	db := influxtest.NewDatabase(t)
 	importSeed(t, db)
 	c := testkit.StartCollector(t, db.DB, testkit.CollectorOptions{})
 	devicestest.Fill(t, c.URL, reportNow)
 	importInventory(t, db)
+	importPaper(t, db)
+	return db
+}
+
+// fixture is the yearly report 2019–2021 of fixtureDB.
+func fixture(t *testing.T) *report.Yearly {
+	t.Helper()
+	db := fixtureDB(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	y, err := report.BuildYearly(ctx, db.Client(t), 2019, 2021, report.Options{PlannedLifeYears: 5, Now: func() time.Time { return reportNow }})
