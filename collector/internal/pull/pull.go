@@ -41,7 +41,7 @@ type Source interface {
 
 // ErrNotAvailable is Graph saying that it has no report for a date (outside
 // the window it keeps, or not yet processed): nothing to pull, no failure.
-var ErrNotAvailable = errors.New("Graph has no data for this date")
+var ErrNotAvailable = errors.New("no data in Microsoft Graph for this date")
 
 // Store is the InfluxDB side (influx.Client implements it).
 type Store interface {
