@@ -21,6 +21,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/table"
 )
 
 // Dashboard is one generated dashboard.
@@ -133,6 +134,13 @@ func (n numbered) Build() (dashboard.Panel, error) {
 		return p, err
 	}
 	p.Id = &n.id
+	// The SDK's table options carry a footer by default, where Grafana up
+	// to 12.1 had it. The table of Grafana 12.2 and later (@grafana/schema
+	// 13: TableOptions) has none there; a footer is per field
+	// (fieldConfig.defaults.custom.footer.reducers). Ours shows none.
+	if o, ok := p.Options.(*table.Options); ok {
+		o.Footer = nil
+	}
 	return p, nil
 }
 
