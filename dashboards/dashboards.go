@@ -144,7 +144,21 @@ func (n numbered) Build() (dashboard.Panel, error) {
 	return p, nil
 }
 
-func (b *board) build() (dashboard.Dashboard, error) { return b.b.Build() }
+func (b *board) build() (dashboard.Dashboard, error) {
+	d, err := b.b.Build()
+	if err != nil {
+		return d, err
+	}
+	// The SDK gives every variable the settings of an interval variable
+	// (auto, auto_min, auto_count); Grafana's VariableModel (@grafana/schema
+	// 13) has none of them, and they mean nothing to other variables.
+	for i, v := range d.Templating.List {
+		if v.Type != dashboard.VariableTypeInterval {
+			d.Templating.List[i].Auto, d.Templating.List[i].AutoMin, d.Templating.List[i].AutoCount = nil, nil, nil
+		}
+	}
+	return d, nil
+}
 
 func thresholds(base string, steps ...any) *dashboard.ThresholdsConfigBuilder {
 	out := []dashboard.Threshold{{Color: base}}

@@ -34,7 +34,7 @@ func diagnosticsVariables() []*dashboard.QueryVariableBuilder {
 			Label("Hostname").
 			Description("Host names reported in the time range (device_daily.hostname); All lists every device below.").
 			Datasource(*datasourceRef()).
-			Query(stringOrMap(hostname)).Definition(hostname).
+			Query(stringOrMap(hostname)).
 			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
 			Sort(dashboard.VariableSortAlphabeticalCaseInsensitiveAsc).
 			IncludeAll(true).AllValue(".*").
@@ -43,7 +43,7 @@ func diagnosticsVariables() []*dashboard.QueryVariableBuilder {
 			Label("Device ID").
 			Description("device_id (host.id: machine-id, MachineGuid or IOPlatformUUID) of the devices with the chosen host name.").
 			Datasource(*datasourceRef()).
-			Query(stringOrMap(device)).Definition(device).
+			Query(stringOrMap(device)).
 			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
 			Sort(dashboard.VariableSortAlphabeticalAsc),
 	}
