@@ -43,8 +43,9 @@ build:
 	CGO_ENABLED=0 $(GO) build -tags nethttpomithttp2 -trimpath -ldflags '$(LDFLAGS)' -o bin/kretslopp-agent ./agent/cmd/kretslopp-agent
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/kretslopp-collector ./collector/cmd/kretslopp-collector
 
-# Regenerate the committed Grafana JSON from dashboards/*.go; `make test`
-# fails while the committed JSON differs.
+# Regenerate the committed Grafana JSON and the generated half of
+# docs/dashboards.md from dashboards/*.go; `make test` fails while the
+# committed files differ.
 dashboards:
 	$(GO) run ./dashboards/cmd/gen
 
