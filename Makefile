@@ -17,6 +17,12 @@ STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
 # (packaging), systemctl and systemd-analyze (units), Chromium (report).
 TEST_DEBS := dpkg systemd chromium
 
+# Grafana's published dashboard types (@grafana/schema) and TypeScript,
+# pinned in package-lock.json, for the dashboards' type check (Node and
+# npm: on the machine, else from Debian in `make tools`).
+GRAFANA_NPM := dashboards/testdata/grafana
+GRAFANA_NPM_STAMP := $(GRAFANA_NPM)/node_modules/.installed
+
 # Packages that link msgraph-sdk-go take minutes and gigabytes to compile
 # with -race on two cores; they run without the race detector, and with
 # CGO_ENABLED=0 like `make build`, so that both share one compiled copy.
@@ -26,7 +32,7 @@ RACE_PKGS    = $(filter-out $(MSGRAPH_PKGS),$(ALL_PKGS))
 
 CROSS := windows/amd64 windows/arm64 darwin/amd64 darwin/arm64 linux/arm64
 
-.PHONY: all build dashboards packages influxdb tools test test-race test-msgraph cross lint bench demo clean
+.PHONY: all build dashboards packages influxdb tools grafana-schema test test-race test-msgraph cross lint bench demo clean
 
 all: build
 
@@ -37,8 +43,9 @@ build:
 	CGO_ENABLED=0 $(GO) build -tags nethttpomithttp2 -trimpath -ldflags '$(LDFLAGS)' -o bin/kretslopp-agent ./agent/cmd/kretslopp-agent
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/kretslopp-collector ./collector/cmd/kretslopp-collector
 
-# Regenerate the committed Grafana JSON from dashboards/*.go; `make test`
-# fails while the committed JSON differs.
+# Regenerate the committed Grafana JSON and the generated half of
+# docs/dashboards.md from dashboards/*.go; `make test` fails while the
+# committed files differ.
 dashboards:
 	$(GO) run ./dashboards/cmd/gen
 
@@ -63,12 +70,20 @@ $(INFLUXD):
 tools:
 	@missing=$$(for p in $(TEST_DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then apt-get update && apt-get install -y --no-install-recommends $$missing; fi
+	@command -v node >/dev/null && command -v npm >/dev/null || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
 
-test: influxdb tools lint build cross test-race test-msgraph
+# npm ci only when package-lock.json changed; without npm the type check
+# skips on a developer machine and fails under CI=true.
+grafana-schema:
+	@if ! command -v npm >/dev/null; then echo "no npm: the dashboards' type check cannot run (make tools installs Node)"; \
+	elif [ ! -f $(GRAFANA_NPM_STAMP) ] || [ $(GRAFANA_NPM)/package-lock.json -nt $(GRAFANA_NPM_STAMP) ]; then \
+		cd $(GRAFANA_NPM) && npm ci --omit=dev --no-audit --no-fund && touch node_modules/.installed; fi
+
+test: influxdb tools grafana-schema lint build cross test-race test-msgraph
 
 # The tests run the binaries `make build` has just written (KRETSLOPP_BIN_DIR)
 # instead of linking their own.
-test-race: influxdb $(NFPM) build
+test-race: influxdb $(NFPM) build grafana-schema
 	KRETSLOPP_BIN_DIR=$(CURDIR)/bin $(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 
 test-msgraph: influxdb build

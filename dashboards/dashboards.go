@@ -21,6 +21,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/table"
 )
 
 // Dashboard is one generated dashboard.
@@ -133,10 +134,31 @@ func (n numbered) Build() (dashboard.Panel, error) {
 		return p, err
 	}
 	p.Id = &n.id
+	// The SDK's table options carry a footer by default, where Grafana up
+	// to 12.1 had it. The table of Grafana 12.2 and later (@grafana/schema
+	// 13: TableOptions) has none there; a footer is per field
+	// (fieldConfig.defaults.custom.footer.reducers). Ours shows none.
+	if o, ok := p.Options.(*table.Options); ok {
+		o.Footer = nil
+	}
 	return p, nil
 }
 
-func (b *board) build() (dashboard.Dashboard, error) { return b.b.Build() }
+func (b *board) build() (dashboard.Dashboard, error) {
+	d, err := b.b.Build()
+	if err != nil {
+		return d, err
+	}
+	// The SDK gives every variable the settings of an interval variable
+	// (auto, auto_min, auto_count); Grafana's VariableModel (@grafana/schema
+	// 13) has none of them, and they mean nothing to other variables.
+	for i, v := range d.Templating.List {
+		if v.Type != dashboard.VariableTypeInterval {
+			d.Templating.List[i].Auto, d.Templating.List[i].AutoMin, d.Templating.List[i].AutoCount = nil, nil, nil
+		}
+	}
+	return d, nil
+}
 
 func thresholds(base string, steps ...any) *dashboard.ThresholdsConfigBuilder {
 	out := []dashboard.Threshold{{Color: base}}

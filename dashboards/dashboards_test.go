@@ -107,3 +107,58 @@ func TestEveryTargetIsRawInfluxQLOnTheVariable(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsAreGenerated fails when docs/dashboards.md below its marker is
+// not what the dashboards' code generates: run `make dashboards`.
+func TestDocsAreGenerated(t *testing.T) {
+	current, err := os.ReadFile(filepath.Join("..", "docs", "dashboards.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Docs(current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(current, want) {
+		t.Error("docs/dashboards.md is not what the code generates: run `make dashboards` and commit it")
+	}
+	// Every panel and every query is on the page.
+	for _, d := range All() {
+		dash, err := d.Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(dash)
+		var doc docDashboard
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range doc.Panels {
+			if !bytes.Contains(want, []byte("**"+p.Title+"** (")) && p.Type != "row" {
+				t.Errorf("%s: panel %q is not on the page", d.File, p.Title)
+			}
+			for _, q := range p.Targets {
+				if !bytes.Contains(want, []byte("\n"+q.Query+"\n")) {
+					t.Errorf("%s: panel %q query %s is not on the page", d.File, p.Title, q.RefID)
+				}
+			}
+		}
+	}
+}
+
+func TestPanelShowsTheOuterColumns(t *testing.T) {
+	p := docPanel{}
+	p.Targets = append(p.Targets, struct {
+		RefID        string `json:"refId"`
+		Query        string `json:"query"`
+		ResultFormat string `json:"resultFormat"`
+	}{"A", `SELECT "hostname", "u" / 86400 AS "uptime days" FROM (SELECT last("uptime_s") AS "u", last("hostname") AS "hostname" FROM "device_daily" WHERE $timeFilter GROUP BY "device_id") WHERE "u" > 2592000 GROUP BY "device_id", "model"`, "table"},
+		struct {
+			RefID        string `json:"refId"`
+			Query        string `json:"query"`
+			ResultFormat string `json:"resultFormat"`
+		}{"B", `SELECT mean("meetings") FROM "meetings" WHERE $timeFilter GROUP BY time($__interval), "platform" fill(none)`, "time_series"})
+	if got, want := panelShows(p), "hostname, uptime days, meetings per device_id, model, platform"; got != want {
+		t.Errorf("panelShows = %q, want %q", got, want)
+	}
+}

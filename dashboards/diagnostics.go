@@ -18,13 +18,23 @@ func stringOrMap(s string) dashboard.StringOrMap { return dashboard.StringOrMap{
 
 func diagnosticsVariables() []*dashboard.QueryVariableBuilder {
 	hostname := `SELECT last("hostname") FROM "device_daily" WHERE $timeFilter GROUP BY "device_id"`
-	device := `SELECT "device_id", "hostname" FROM (SELECT last("hostname") AS "hostname" FROM "device_daily" WHERE $timeFilter GROUP BY "device_id") WHERE "hostname" =~ /^$hostname$/`
+	// One column: Grafana's InfluxDB data source (InfluxQL, Grafana 10–13)
+	// offers the values of every column of a variable query, and does not
+	// read __text/__value columns. The backend turns each column after time
+	// into a frame of its own (pkg/tsdb/influxdb/influxql/converter/converter.go,
+	// handleTimeSeriesFormatWithTimeColumn), and the front end collects the
+	// first string field of every frame as an option whose value is its text
+	// (public/app/plugins/datasource/influxdb/datasource.ts, metricFindQuery
+	// and toMetricFindValue). So a host name column next to device_id would
+	// offer host names as device IDs. InfluxDB returns the device_id tag of
+	// the subquery as the only column.
+	device := `SELECT "device_id" FROM (SELECT last("hostname") AS "hostname" FROM "device_daily" WHERE $timeFilter GROUP BY "device_id") WHERE "hostname" =~ /^$hostname$/`
 	return []*dashboard.QueryVariableBuilder{
 		dashboard.NewQueryVariableBuilder(HostnameVariable).
 			Label("Hostname").
 			Description("Host names reported in the time range (device_daily.hostname); All lists every device below.").
 			Datasource(*datasourceRef()).
-			Query(stringOrMap(hostname)).Definition(hostname).
+			Query(stringOrMap(hostname)).
 			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
 			Sort(dashboard.VariableSortAlphabeticalCaseInsensitiveAsc).
 			IncludeAll(true).AllValue(".*").
@@ -33,7 +43,7 @@ func diagnosticsVariables() []*dashboard.QueryVariableBuilder {
 			Label("Device ID").
 			Description("device_id (host.id: machine-id, MachineGuid or IOPlatformUUID) of the devices with the chosen host name.").
 			Datasource(*datasourceRef()).
-			Query(stringOrMap(device)).Definition(device).
+			Query(stringOrMap(device)).
 			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
 			Sort(dashboard.VariableSortAlphabeticalAsc),
 	}

@@ -53,13 +53,49 @@ func (v Variable) QueryString() string {
 
 // Panel is a panel or a row (rows may nest collapsed panels).
 type Panel struct {
-	ID       int      `json:"id"`
-	Type     string   `json:"type"`
-	Title    string   `json:"title"`
-	Interval string   `json:"interval"`
-	TimeFrom string   `json:"timeFrom"`
-	Targets  []Target `json:"targets"`
-	Panels   []Panel  `json:"panels"`
+	ID          int         `json:"id"`
+	Type        string      `json:"type"`
+	Title       string      `json:"title"`
+	Interval    string      `json:"interval"`
+	TimeFrom    string      `json:"timeFrom"`
+	Targets     []Target    `json:"targets"`
+	Panels      []Panel     `json:"panels"`
+	FieldConfig FieldConfig `json:"fieldConfig"`
+}
+
+// FieldConfig is the part of a panel's field config that says how a
+// column is shown.
+type FieldConfig struct {
+	Defaults struct {
+		Unit string `json:"unit"`
+	} `json:"defaults"`
+	Overrides []struct {
+		Matcher struct {
+			ID      string `json:"id"`
+			Options any    `json:"options"`
+		} `json:"matcher"`
+		Properties []struct {
+			ID    string `json:"id"`
+			Value any    `json:"value"`
+		} `json:"properties"`
+	} `json:"overrides"`
+}
+
+// Unit is the unit Grafana gives the column named name: the panel-wide
+// unit unless a byName override sets one.
+func (p Panel) Unit(name string) string {
+	unit := p.FieldConfig.Defaults.Unit
+	for _, o := range p.FieldConfig.Overrides {
+		if o.Matcher.ID != "byName" || o.Matcher.Options != name {
+			continue
+		}
+		for _, prop := range o.Properties {
+			if u, ok := prop.Value.(string); ok && prop.ID == "unit" {
+				unit = u
+			}
+		}
+	}
+	return unit
 }
 
 // Target is an InfluxDB target.

@@ -72,15 +72,15 @@ func Lifecycle() (dashboard.Dashboard, error) {
 	b.row("Service life")
 	b.add(single("Median service life of retired devices",
 		"Median years from purchase (else first report) to retirement (inventory status sold for reuse or recycled, at its status date).",
-		"y", quarter, nil,
+		years, size{6, 8}, nil,
 		Query("A", TimeSeries, `SELECT median("l") AS "years" FROM (`+perSerial(`last("service_life_years") AS "l"`, `"retired" = 1`, `"serial"`)+`)`)))
 	b.add(bars("Service life by class",
 		"Median service life of retired hardware per device class.",
-		"y", size{9, 8},
+		years, size{9, 8},
 		Query("A", TimeSeries, `SELECT median("l") AS "years" FROM (`+perSerial(`last("service_life_years") AS "l"`, `"retired" = 1`, `"serial", "class"`)+`) GROUP BY "class"`).Alias("$tag_class")))
 	b.add(distribution("Service life distribution",
 		"Service life of each retired device, in years (1-year buckets).",
-		"y", size{9, 8}, 1,
+		years, size{9, 8}, 1,
 		Query("A", Table, perSerial(`last("service_life_years") AS "service life"`, `"retired" = 1`, `"serial"`))))
 	b.add(tabular("Service life by model",
 		"Retired hardware per model: count and median service life (years), grouped in Grafana.",
@@ -108,7 +108,7 @@ func Lifecycle() (dashboard.Dashboard, error) {
 	b.row("Another round or replacement")
 	b.add(single("Past planned life, still healthy",
 		"Hardware in the fleet older than the planned life (from purchase, else first report) whose batteries are all at 80 % health or more (or that has none): candidates for another round rather than replacement.",
-		"short", quarter, nil,
+		"short", size{6, 8}, nil,
 		Query("A", TimeSeries, `SELECT count("c") AS "candidates" FROM (`+perSerial(`last("reuse_candidate") AS "c"`, `"reuse_candidate" = 1`, `"serial"`)+`)`)))
 	b.add(tabular("Candidates for another round",
 		"Hardware past its planned life with healthy batteries: model, age and battery health.",
@@ -118,11 +118,11 @@ func Lifecycle() (dashboard.Dashboard, error) {
 	b.row("Inventory gap")
 	b.add(single("Reporting, not in the inventory",
 		"Hardware serials that report but have no inventory row.",
-		"short", quarter, thresholds("green", 1.0, "orange"),
+		"short", size{6, 9}, thresholds("green", 1.0, "orange"),
 		Query("A", TimeSeries, `SELECT count("i") AS "serials" FROM (`+perSerial(`last("in_inventory") AS "i"`, `"in_inventory" = 0 AND "in_fleet" = 1`, `"serial"`)+`)`)))
 	b.add(single("In the inventory, never reported",
 		"Inventory items that are not retired and never reported (in storage, lost, or without an agent).",
-		"short", quarter, thresholds("green", 1.0, "orange"),
+		"short", size{6, 9}, thresholds("green", 1.0, "orange"),
 		Query("A", TimeSeries, `SELECT count("r") AS "serials" FROM (`+perSerial(`last("reports") AS "r"`, `"reports" = 0 AND "retired" = 0`, `"serial"`)+`)`)))
 	b.add(tabular("Inventory gap",
 		"Both lists: serials that report without an inventory row (in inventory 0), and inventory items never reported (reports 0).",

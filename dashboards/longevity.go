@@ -50,11 +50,11 @@ func DeviceLongevity() (dashboard.Dashboard, error) {
 	b.row("Fleet")
 	b.add(single("Devices reporting",
 		"Devices (device_id, one per OS installation) with at least one report in the time range.",
-		"short", quarter, nil,
+		"short", size{6, 10}, nil,
 		Query("A", TimeSeries, `SELECT count("seen") AS "devices" FROM (`+perDevice(`last("last_seen") AS "seen"`, `"device_id"`)+`)`)))
 	b.add(bars("Devices by OS",
 		"Devices with a report in the time range, per os tag.",
-		"short", quarter,
+		"short", size{6, 10},
 		Query("A", TimeSeries, `SELECT count("seen") AS "devices" FROM (`+perDevice(`last("last_seen") AS "seen"`, `"device_id", "os"`)+`) GROUP BY "os"`).Alias("$tag_os")))
 	b.add(bars("Devices by model",
 		"Devices with a report in the time range, per manufacturer and model tag.",
@@ -159,6 +159,9 @@ func DeviceLongevity() (dashboard.Dashboard, error) {
 	b.add(tabular("Not seen for 14 days",
 		"Devices not seen for 14 days, with their last report (ms since the epoch, shown as a date).",
 		size{18, 9}, nil,
-		Query("A", Table, `SELECT "hostname", "serial", "seen" * 1000 AS "last seen" FROM (`+perDevice(`last("last_seen") AS "seen", last("hostname") AS "hostname", last("serial") AS "serial"`, `"device_id", "model", "site"`)+`) WHERE "seen" < ${__to:date:seconds} - 1209600 GROUP BY "device_id", "model", "site"`)).Unit("dateTimeAsIso"))
+		Query("A", Table, `SELECT "hostname", "serial", "seen" * 1000 AS "last seen" FROM (`+perDevice(`last("last_seen") AS "seen", last("hostname") AS "hostname", last("serial") AS "serial"`, `"device_id", "model", "site"`)+`) WHERE "seen" < ${__to:date:seconds} - 1209600 GROUP BY "device_id", "model", "site"`)).
+		// A date only on the column that holds one: a panel-wide unit
+		// would format host names and serials as dates too.
+		OverrideByName("last seen", []dashboard.DynamicConfigValue{{Id: "unit", Value: "dateTimeAsIso"}}))
 	return b.build()
 }

@@ -68,9 +68,9 @@ func Meetings() (dashboard.Dashboard, error) {
 		"m", sixth, nil,
 		Query("A", TimeSeries, `SELECT sum("group_meeting_minutes") AS "minutes" FROM "call_records_daily" WHERE $timeFilter`)))
 	b.add(single("Participants per meeting",
-		"Participant entries in group meetings divided by group meetings, over the time range.",
+		"Participant entries (participants_v2) summed over the group meetings whose participant list was read, divided by those meetings (participants_meetings), over the time range. Days without a list read count in neither.",
 		"short", sixth, nil,
-		Query("A", TimeSeries, `SELECT sum("participants") / sum("group_meetings") AS "participants per meeting" FROM "call_records_daily" WHERE $timeFilter`)))
+		Query("A", TimeSeries, `SELECT sum("participants") / sum("participants_meetings") AS "participants per meeting" FROM "call_records_daily" WHERE $timeFilter`)))
 	b.add(single("Meetings with video or screen share",
 		"Share of group meetings with video or screen sharing over the time range, weighted by meetings per day.",
 		"percentunit", sixth, nil,
@@ -88,9 +88,9 @@ func Meetings() (dashboard.Dashboard, error) {
 		"m", third, "1d", true,
 		Query("A", TimeSeries, `SELECT mean("group_meeting_minutes") AS "group meetings", mean("peer_to_peer_minutes") AS "1:1 calls" FROM "call_records_daily" WHERE $timeFilter GROUP BY time($__interval) fill(none)`)))
 	b.add(series("Participants per group meeting",
-		"Participant entries in group meetings divided by group meetings, per interval (no value on days without meetings).",
+		"Participant entries (participants_v2) divided by the group meetings whose participant list was read (participants_meetings), per interval; no value where no list was read.",
 		"short", third, "1d", false,
-		Query("A", TimeSeries, `SELECT sum("participants") / sum("group_meetings") AS "participants per meeting" FROM "call_records_daily" WHERE "group_meetings" > 0 AND $timeFilter GROUP BY time($__interval) fill(none)`)))
+		Query("A", TimeSeries, `SELECT sum("participants") / sum("participants_meetings") AS "participants per meeting" FROM "call_records_daily" WHERE "participants_meetings" > 0 AND $timeFilter GROUP BY time($__interval) fill(none)`)))
 	b.add(series("Video and screen-share share",
 		"Share of group meetings with video, with screen sharing, and with either, per interval.",
 		"percentunit", third, "1d", false,

@@ -31,7 +31,8 @@ func series(title, desc, unit string, s size, interval string, bars bool, target
 		Unit(unit).
 		LineWidth(1).FillOpacity(10).
 		SpanNulls(common.BoolOrFloat64{Bool: ptr(false)}).
-		Legend(common.NewVizLegendOptionsBuilder().ShowLegend(true).DisplayMode(common.LegendDisplayModeList).Placement(common.LegendPlacementBottom))
+		Legend(common.NewVizLegendOptionsBuilder().ShowLegend(true).DisplayMode(common.LegendDisplayModeList).Placement(common.LegendPlacementBottom)).
+		Tooltip(tooltip())
 	if bars {
 		p.DrawStyle(common.GraphDrawStyleBars).FillOpacity(80).
 			Stacking(common.NewStackingConfigBuilder().Mode(common.StackingModeNone))
@@ -55,6 +56,9 @@ func single(title, desc, unit string, s size, th *dashboard.ThresholdsConfigBuil
 		GraphMode(common.BigValueGraphModeNone).
 		ColorMode(common.BigValueColorModeValue).
 		TextMode(common.BigValueTextModeAuto).
+		// Without it the SDK writes orientation "", which Grafana does not
+		// know: several values of one stat then line up in a single row.
+		Orientation(common.VizOrientationAuto).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}).Values(false))
 	if th != nil {
 		p.Thresholds(th)
@@ -73,7 +77,8 @@ func tabular(title, desc string, s size, transformations []dashboard.DataTransfo
 		Span(s.w).Height(s.h).
 		ShowHeader(true).
 		Filterable(true).
-		Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{"sum"}))
+		Align(common.FieldTextAlignmentAuto).
+		CellOptions(common.TableCellOptions{TableAutoCellOptions: &common.TableAutoCellOptions{Type: common.TableCellDisplayModeAuto}})
 	for _, tr := range transformations {
 		p.WithTransformation(tr)
 	}
@@ -92,7 +97,8 @@ func distribution(title, desc, unit string, s size, bucket int32, targets ...*Qu
 		Unit(unit).
 		BucketSize(bucket).
 		FillOpacity(80).
-		Combine(false)
+		Combine(false).
+		Tooltip(tooltip())
 	for _, t := range targets {
 		p.WithTarget(t)
 	}
@@ -114,5 +120,16 @@ func bars(title, desc, unit string, s size, targets ...*QueryBuilder) *bargauge.
 	}
 	return p
 }
+
+// tooltip shows every series at the cursor, largest first. The SDK's
+// default is mode and sort "", which are not Grafana values.
+func tooltip() *common.VizTooltipOptionsBuilder {
+	return common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeMulti).Sort(common.SortOrderDescending)
+}
+
+// years is the unit of a value in years. Grafana has no unit id for years
+// (@grafana/data's value formats stop at days, see grafana/units.json), so
+// it is a custom unit: "suffix:<text>" appends " years" to the number.
+const years = "suffix:years"
 
 func ptr[T any](v T) *T { return &v }

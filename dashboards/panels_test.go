@@ -2,9 +2,11 @@ package dashboards_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -80,6 +82,7 @@ func TestEveryPanelReturnsData(t *testing.T) {
 	pullFromGraphSimulator(t, c)
 	importMeetings(t, c)
 	client := db
+	spec := loadSpec(t)
 
 	targets := 0
 	for _, d := range dashboards {
@@ -115,6 +118,9 @@ func TestEveryPanelReturnsData(t *testing.T) {
 					if msg := shape(tg.ResultFormat, series); msg != "" {
 						t.Errorf("%s (%s panel, %s): %s\n%s", name, p.Type, tg.ResultFormat, msg, q)
 						continue
+					}
+					for _, msg := range datesOnTimes(spec, p, tg.ResultFormat, series) {
+						t.Errorf("%s: %s", name, msg)
 					}
 					if testing.Verbose() {
 						rows := 0
@@ -201,25 +207,96 @@ func firstValue(series []testkit.Series) (float64, bool) {
 	return 0, false
 }
 
-// variableValues reads a variable query's result the way Grafana's
-// InfluxDB data source does: the second column of each row (the first one
-// after time), or the only column.
-func variableValues(series []testkit.Series) []string {
+// variableOptions are the options Grafana's InfluxDB data source (InfluxQL,
+// Grafana 10–13, server-side queries) offers for a variable query's
+// result: the backend makes a frame of each column after time of each
+// series (pkg/tsdb/influxdb/influxql/converter/converter.go,
+// handleTimeSeriesFormatWithTimeColumn), and metricFindQuery takes the
+// values of every frame's first string field (else its first field that
+// is not the time) as options whose value is their text, without
+// duplicates (public/app/plugins/datasource/influxdb/datasource.ts,
+// toMetricFindValue). Columns named __text and __value get no special
+// treatment there. The old browser-side parser read only the first column
+// after time; with one column both agree.
+func variableOptions(series []testkit.Series) []string {
 	var out []string
 	for _, s := range series {
-		for _, row := range s.Values {
-			var v any
-			if len(row) > 1 {
-				v = row[1]
-			} else if len(row) == 1 {
-				v = row[0]
+		for col := range s.Columns {
+			if col == 0 && s.Columns[0] == "time" {
+				continue
 			}
-			if str, ok := v.(string); ok && !slices.Contains(out, str) {
-				out = append(out, str)
+			for _, row := range s.Values {
+				if col >= len(row) || row[col] == nil {
+					continue
+				}
+				v := fmt.Sprint(row[col])
+				if f, ok := row[col].(float64); ok {
+					v = strconv.FormatFloat(f, 'f', -1, 64)
+				}
+				if !slices.Contains(out, v) {
+					out = append(out, v)
+				}
 			}
 		}
 	}
 	return out
+}
+
+// variableColumns says what is wrong with the columns a variable query
+// returns ("" if nothing): exactly one column after time, because Grafana
+// offers the values of every column (see variableOptions).
+func variableColumns(series []testkit.Series) string {
+	for _, s := range series {
+		cols := s.Columns
+		if len(cols) > 0 && cols[0] == "time" {
+			cols = cols[1:]
+		}
+		if len(cols) != 1 {
+			return fmt.Sprintf("returns the columns %v; Grafana's InfluxDB data source offers the values of every column "+
+				"(and reads no __text/__value), so a variable query must return exactly one", cols)
+		}
+	}
+	return ""
+}
+
+// datesOnTimes checks that a column shown with a date unit holds times:
+// milliseconds since the epoch between 2000 and 2100. A date unit on a
+// host name shows it as a date or NaN. In table format Grafana adds each
+// GROUP BY tag as a column of its own, so tags count as columns.
+func datesOnTimes(spec grafanaSpec, p Panel, format string, series []testkit.Series) []string {
+	const from, to = 946684800000.0, 4102444800000.0 // 2000-01-01, 2100-01-01 in ms
+	var problems []string
+	seen := map[string]bool{}
+	isDate := func(col string) bool {
+		_, date := spec.unitProblem(p.Unit(col))
+		return date
+	}
+	for _, s := range series {
+		if format == "table" {
+			for tag, v := range s.Tags {
+				if isDate(tag) && !seen[tag] {
+					seen[tag] = true
+					problems = append(problems, fmt.Sprintf("tag column %q (%q) has the date unit %s", tag, v, p.Unit(tag)))
+				}
+			}
+		}
+		for i, col := range s.Columns {
+			if col == "time" || !isDate(col) || seen[col] {
+				continue
+			}
+			for _, row := range s.Values {
+				if i >= len(row) || row[i] == nil {
+					continue
+				}
+				if f, ok := row[i].(float64); !ok || f < from || f > to {
+					seen[col] = true
+					problems = append(problems, fmt.Sprintf("column %q has the date unit %s but holds %#v, not a time in ms since the epoch", col, p.Unit(col), row[i]))
+					break
+				}
+			}
+		}
+	}
+	return problems
 }
 
 // resolveVariables runs each query variable of d in order (later ones may
@@ -245,7 +322,10 @@ func resolveVariables(t *testing.T, c *testkit.DB, d Dashboard, now time.Time) m
 		if err != nil {
 			t.Fatalf("variable %s: %v\n%s", v.Name, err, q)
 		}
-		offered := variableValues(series)
+		if msg := variableColumns(series); msg != "" {
+			t.Errorf("variable %s %s\n%s", v.Name, msg, q)
+		}
+		offered := variableOptions(series)
 		switch {
 		case pick == "$__all":
 			if !v.IncludeAll || len(offered) == 0 {
@@ -312,7 +392,7 @@ func TestDeviceFollowsHostname(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := variableValues(series)
+		got := variableOptions(series)
 		want := map[string]string{richHost: richDevice, "kontor-0004": "device-000004"}[host]
 		if len(got) != 1 || got[0] != want {
 			t.Errorf("hostname %s: device offers %v, want [%s]", host, got, want)

@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,152 +9,131 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
 )
 
-type service struct {
-	Image       string         `yaml:"image"`
-	Build       *build         `yaml:"build"`
-	Command     []string       `yaml:"command"`
-	Entrypoint  []string       `yaml:"entrypoint"`
-	Environment map[string]any `yaml:"environment"`
-	Secrets     []string       `yaml:"secrets"`
-	Volumes     []string       `yaml:"volumes"`
-	Ports       []string       `yaml:"ports"`
-	DependsOn   map[string]struct {
-		Condition string `yaml:"condition"`
-	} `yaml:"depends_on"`
-	Healthcheck *struct {
-		Test        []string `yaml:"test"`
-		Disable     bool     `yaml:"disable"`
-		Interval    string   `yaml:"interval"`
-		Timeout     string   `yaml:"timeout"`
-		Retries     int      `yaml:"retries"`
-		StartPeriod string   `yaml:"start_period"`
-	} `yaml:"healthcheck"`
-	Profiles    []string `yaml:"profiles"`
-	ReadOnly    bool     `yaml:"read_only"`
-	CapDrop     []string `yaml:"cap_drop"`
-	SecurityOpt []string `yaml:"security_opt"`
-	User        string   `yaml:"user"`
-	Tmpfs       []string `yaml:"tmpfs"`
-	Restart     string   `yaml:"restart"`
-}
-
-type build struct {
-	Context    string            `yaml:"context"`
-	Dockerfile string            `yaml:"dockerfile"`
-	Args       map[string]string `yaml:"args"`
-}
-
-type composeFile struct {
-	Name     string             `yaml:"name"`
-	Services map[string]service `yaml:"services"`
-	Secrets  map[string]struct {
-		File string `yaml:"file"`
-	} `yaml:"secrets"`
-	Volumes map[string]any `yaml:"volumes"`
-}
-
-func load(t *testing.T) composeFile {
+// load reads compose.yaml (or content, when given) as `docker compose`
+// does: the Compose specification's loader, which validates the file
+// against the specification's JSON schema (an unknown or misspelt key, or
+// a value of the wrong type, is an error), interpolates ${VAR:-default}
+// with an empty environment, resolves anchors and merges (<<), and checks
+// that every volume, secret and dependency a service names is declared.
+// Every profile is on, so that graph-pull is loaded too. Paths stay as
+// written (relative to this folder).
+func load(t *testing.T, content []byte) (*types.Project, error) {
 	t.Helper()
-	data, err := os.ReadFile("compose.yaml")
+	file := types.ConfigFile{Filename: "compose.yaml", Content: content}
+	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c composeFile
-	// The x-hardening anchor is merged into services with <<; top-level
-	// x- keys are compose extensions, so decode leniently there and
-	// strictly below (a misspelt service key fails).
-	var top map[string]yaml.Node
-	if err := yaml.Unmarshal(data, &top); err != nil {
-		t.Fatalf("compose.yaml is not YAML: %v", err)
-	}
-	for k := range top {
-		if !strings.HasPrefix(k, "x-") && !slices.Contains([]string{"name", "services", "secrets", "volumes"}, k) {
-			t.Errorf("unexpected top-level key %q", k)
-		}
-	}
-	if err := yaml.Unmarshal(data, &c); err != nil {
-		t.Fatalf("compose.yaml: %v", err)
-	}
-	for name, node := range servicesNodes(t, top) {
-		var s service
-		if err := decodeStrict(node, &s); err != nil {
-			t.Errorf("service %s: %v", name, err)
-		}
-	}
-	if len(c.Services) == 0 {
-		t.Fatal("no services")
-	}
-	return c
+	return loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir:  dir,
+		ConfigFiles: []types.ConfigFile{file},
+		Environment: types.Mapping{},
+	}, func(o *loader.Options) {
+		o.Profiles = []string{"*"}
+		o.ResolvePaths = false
+	})
 }
 
-func servicesNodes(t *testing.T, top map[string]yaml.Node) map[string]*yaml.Node {
+func project(t *testing.T) *types.Project {
 	t.Helper()
-	n := top["services"]
-	out := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		out[n.Content[i].Value] = n.Content[i+1]
+	p, err := load(t, nil)
+	if err != nil {
+		t.Fatalf("compose.yaml is not a valid Compose file: %v", err)
+	}
+	if len(p.Services) == 0 {
+		t.Fatal("no services")
+	}
+	return p
+}
+
+func env(s types.ServiceConfig, key string) (string, bool) {
+	v, ok := s.Environment[key]
+	if !ok || v == nil {
+		return "", ok
+	}
+	return *v, true
+}
+
+func secretNames(s types.ServiceConfig) []string {
+	var out []string
+	for _, sec := range s.Secrets {
+		out = append(out, sec.Source)
 	}
 	return out
 }
 
-// decodeStrict re-encodes a node (merges resolved) and decodes it with
-// KnownFields, so an unknown or misspelt key is an error.
-func decodeStrict(n *yaml.Node, v any) error {
-	var generic map[string]any
-	if err := n.Decode(&generic); err != nil {
-		return err
-	}
-	b, err := yaml.Marshal(generic)
+// TestSpecificationRefusesMistakes makes sure the loader validates: a
+// misspelt key, a wrong type and an undeclared secret are errors.
+func TestSpecificationRefusesMistakes(t *testing.T) {
+	good, err := os.ReadFile("compose.yaml")
 	if err != nil {
-		return err
+		t.Fatal(err)
 	}
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	return dec.Decode(v)
+	for name, c := range map[string]struct{ old, new, want string }{
+		"misspelt key":        {"    healthcheck:\n      test: [\"CMD\", \"influx\"", "    healthcheck:\n      tset: [\"CMD\", \"influx\"", "tset"},
+		"wrong type":          {"      retries: 12", "      retries: twelve", "retries"},
+		"undeclared secret":   {"      - agent_tokens\n", "      - agent_tokenz\n", "agent_tokenz"},
+		"unknown service key": {"    restart: unless-stopped\n    command: [\"serve\"]", "    restart: unless-stopped\n    comand: [\"serve\"]", "comand"},
+	} {
+		if !strings.Contains(string(good), c.old) {
+			t.Fatalf("%s: compose.yaml has no %q to change", name, c.old)
+		}
+		bad := strings.Replace(string(good), c.old, c.new, 1)
+		_, err := load(t, []byte(bad))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming %q", name, err, c.want)
+		}
+	}
 }
 
 func TestServices(t *testing.T) {
-	c := load(t)
+	p := project(t)
 	for _, want := range []string{"influxdb", "influx-setup", "collector", "graph-pull", "influx-retention", "grafana"} {
-		if _, ok := c.Services[want]; !ok {
+		if _, ok := p.Services[want]; !ok {
 			t.Errorf("service %s missing", want)
 		}
 	}
-	if s := c.Services["collector"]; !slices.ContainsFunc(s.Ports, func(p string) bool { return strings.HasSuffix(p, ":4318") }) {
-		t.Errorf("collector does not publish 4318: %v", s.Ports)
+	if s := p.Services["collector"]; !slices.ContainsFunc(s.Ports, func(p types.ServicePortConfig) bool { return p.Target == 4318 && p.Published != "" }) {
+		t.Errorf("collector does not publish 4318: %+v", s.Ports)
 	}
-	if s := c.Services["influxdb"]; !slices.ContainsFunc(s.Ports, func(p string) bool { return strings.HasPrefix(p, "127.0.0.1:") }) {
-		t.Errorf("influxdb must publish on loopback only: %v", s.Ports)
+	for _, port := range p.Services["influxdb"].Ports {
+		if port.HostIP != "127.0.0.1" {
+			t.Errorf("influxdb must publish on loopback only: %+v", port)
+		}
 	}
-	if p := c.Services["graph-pull"].Profiles; !slices.Contains(p, "graph") {
-		t.Errorf("graph-pull must be opt-in (profile graph), has %v", p)
+	if len(p.Services["influxdb"].Ports) == 0 {
+		t.Error("influxdb publishes no port (for the influx CLI on the host)")
 	}
-	if env := c.Services["collector"].Environment; env["KRETSLOPP_GRAPH_CLIENT_SECRET_FILE"] != nil {
+	if pr := p.Services["graph-pull"].Profiles; !slices.Contains(pr, "graph") {
+		t.Errorf("graph-pull must be opt-in (profile graph), has %v", pr)
+	}
+	if _, ok := env(p.Services["collector"], "KRETSLOPP_GRAPH_CLIENT_SECRET_FILE"); ok {
 		t.Error("serve gets Graph credentials: with an empty secret its config check fails; only graph-pull needs them")
 	}
 }
 
 // Every image is pinned to an exact version (or digest), or built here.
 func TestImagesPinned(t *testing.T) {
-	c := load(t)
+	p := project(t)
 	pinned := regexp.MustCompile(`^[a-z0-9./-]+(:[0-9]+\.[0-9]+\.[0-9]+[A-Za-z0-9.-]*)?(@sha256:[0-9a-f]{64})?$`)
 	built := map[string]bool{}
-	for _, s := range c.Services {
+	for _, s := range p.Services {
 		if s.Build != nil {
 			built[s.Image] = true
 		}
 	}
-	for name, s := range c.Services {
+	for name, s := range p.Services {
 		switch {
 		case s.Build != nil:
-			ctx := filepath.Join(".", s.Build.Context)
-			if _, err := os.Stat(filepath.Join(ctx, "go.mod")); err != nil {
+			if _, err := os.Stat(filepath.Join(s.Build.Context, "go.mod")); err != nil {
 				t.Errorf("%s: build context %s is not the repository root", name, s.Build.Context)
 			}
-			if _, err := os.Stat(filepath.Join(ctx, s.Build.Dockerfile)); err != nil {
+			if _, err := os.Stat(filepath.Join(s.Build.Context, s.Build.Dockerfile)); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 		case built[s.Image]:
@@ -162,7 +142,7 @@ func TestImagesPinned(t *testing.T) {
 			t.Errorf("%s: no image", name)
 		case strings.HasSuffix(s.Image, ":latest") || !strings.ContainsAny(s.Image, ":@"):
 			t.Errorf("%s: image %q is not pinned", name, s.Image)
-		case !pinned.MatchString(s.Image) || !(strings.Contains(s.Image, ":") || strings.Contains(s.Image, "@")):
+		case !pinned.MatchString(s.Image):
 			t.Errorf("%s: image %q: pin an exact x.y.z version or a digest", name, s.Image)
 		}
 	}
@@ -181,57 +161,60 @@ func TestImagesPinned(t *testing.T) {
 }
 
 func TestHealthchecks(t *testing.T) {
-	c := load(t)
-	for name, s := range c.Services {
-		if s.Healthcheck == nil || s.Healthcheck.Disable || len(s.Healthcheck.Test) < 2 {
+	p := project(t)
+	for name, s := range p.Services {
+		if s.HealthCheck == nil || s.HealthCheck.Disable || len(s.HealthCheck.Test) < 2 {
 			t.Errorf("%s: no healthcheck", name)
 			continue
 		}
-		if k := s.Healthcheck.Test[0]; k != "CMD" && k != "CMD-SHELL" {
+		if k := s.HealthCheck.Test[0]; k != "CMD" && k != "CMD-SHELL" {
 			t.Errorf("%s: healthcheck test starts with %q", name, k)
 		}
 	}
-	if hc := strings.Join(c.Services["collector"].Healthcheck.Test, " "); !strings.Contains(hc, "/readyz") {
-		t.Errorf("collector healthcheck %q: want /readyz (InfluxDB reachable)", hc)
+	if hc := p.Services["collector"].HealthCheck; hc == nil || !strings.Contains(strings.Join(hc.Test, " "), "/readyz") {
+		t.Errorf("collector healthcheck %v: want /readyz (InfluxDB reachable)", hc)
 	}
 	// Services that need the tokens wait for the setup to finish.
 	for _, name := range []string{"collector", "grafana", "influx-retention", "graph-pull"} {
-		if got := c.Services[name].DependsOn["influx-setup"].Condition; got != "service_completed_successfully" {
+		if got := p.Services[name].DependsOn["influx-setup"].Condition; got != types.ServiceConditionCompletedSuccessfully {
 			t.Errorf("%s depends_on influx-setup: %q", name, got)
-		}
-	}
-	for name, s := range c.Services {
-		for dep := range s.DependsOn {
-			if _, ok := c.Services[dep]; !ok {
-				t.Errorf("%s depends on unknown service %s", name, dep)
-			}
 		}
 	}
 }
 
-// Every bind-mounted file exists; named volumes are declared.
+// The services that run Kretslopp's code or a script of ours run
+// hardened: read-only root file system, no new privileges, no
+// capabilities.
+func TestHardening(t *testing.T) {
+	p := project(t)
+	for _, name := range []string{"collector", "graph-pull", "influx-retention"} {
+		s := p.Services[name]
+		if !s.ReadOnly {
+			t.Errorf("%s: root file system not read-only", name)
+		}
+		if !slices.Contains(s.SecurityOpt, "no-new-privileges:true") {
+			t.Errorf("%s: security_opt %v lacks no-new-privileges:true", name, s.SecurityOpt)
+		}
+		if !slices.Contains(s.CapDrop, "ALL") {
+			t.Errorf("%s: cap_drop %v lacks ALL", name, s.CapDrop)
+		}
+	}
+}
+
+// Every bind-mounted file exists and is mounted read-only; the scripts
+// are executable.
 func TestBindMountsExist(t *testing.T) {
-	c := load(t)
-	for name, s := range c.Services {
+	p := project(t)
+	for name, s := range p.Services {
 		for _, v := range s.Volumes {
-			parts := strings.Split(v, ":")
-			src := parts[0]
-			if strings.HasPrefix(src, ".") || strings.HasPrefix(src, "/") {
-				if _, err := os.Stat(src); err != nil {
-					t.Errorf("%s: bind mount %s: %v", name, src, err)
-				}
-				if len(parts) < 3 || parts[2] != "ro" {
-					t.Errorf("%s: bind mount %s should be read-only", name, src)
-				}
+			if v.Type != types.VolumeTypeBind {
 				continue
 			}
-			if _, ok := c.Volumes[src]; !ok {
-				t.Errorf("%s: volume %s is not declared", name, src)
+			if _, err := os.Stat(v.Source); err != nil {
+				t.Errorf("%s: bind mount %s: %v", name, v.Source, err)
 			}
-		}
-		for _, sec := range s.Secrets {
-			if _, ok := c.Secrets[sec]; !ok {
-				t.Errorf("%s: secret %s is not declared", name, sec)
+			if !v.ReadOnly {
+				t.Errorf("%s: bind mount %s should be read-only", name, v.Source)
 			}
 		}
 	}
@@ -254,13 +237,12 @@ func TestBindMountsExist(t *testing.T) {
 
 // Grafana's dashboard provider reads from a folder this file mounts.
 func TestGrafanaProvisioning(t *testing.T) {
-	c := load(t)
-	g := c.Services["grafana"]
+	p := project(t)
+	g := p.Services["grafana"]
 	targets := map[string]string{}
 	for _, v := range g.Volumes {
-		parts := strings.Split(v, ":")
-		if len(parts) >= 2 {
-			targets[parts[1]] = parts[0]
+		if v.Type == types.VolumeTypeBind {
+			targets[v.Target] = v.Source
 		}
 	}
 	src, ok := targets["/etc/grafana/provisioning"]
@@ -271,8 +253,8 @@ func TestGrafanaProvisioning(t *testing.T) {
 	if len(providers) == 0 {
 		t.Fatalf("no dashboard provider in %s/dashboards", src)
 	}
-	for _, p := range providers {
-		data, err := os.ReadFile(p)
+	for _, pf := range providers {
+		data, err := os.ReadFile(pf)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,7 +266,7 @@ func TestGrafanaProvisioning(t *testing.T) {
 			} `yaml:"providers"`
 		}
 		if err := yaml.Unmarshal(data, &prov); err != nil {
-			t.Fatalf("%s: %v", p, err)
+			t.Fatalf("%s: %v", pf, err)
 		}
 		for _, pr := range prov.Providers {
 			// The deepest mount that holds the path is where it comes from.
@@ -294,11 +276,11 @@ func TestGrafanaProvisioning(t *testing.T) {
 					best = target
 				}
 			}
-			from := targets[best]
-			if best == "" || !strings.HasPrefix(from, ".") {
-				t.Errorf("%s: provider path %q is not bind-mounted from the repository (mounts: %v)", p, pr.Options.Path, targets)
+			if best == "" {
+				t.Errorf("%s: provider path %q is not bind-mounted from the repository (mounts: %v)", pf, pr.Options.Path, targets)
 				continue
 			}
+			from := targets[best]
 			if json, _ := filepath.Glob(filepath.Join(from, strings.TrimPrefix(pr.Options.Path, best), "*.json")); len(json) == 0 {
 				t.Errorf("provider path %s (from %s) holds no dashboards", pr.Options.Path, from)
 			}
@@ -311,11 +293,11 @@ func TestGrafanaProvisioning(t *testing.T) {
 		t.Fatalf("no data source in %s/datasources", src)
 	}
 	entry := strings.Join(g.Entrypoint, " ")
-	for _, p := range sources {
-		data, _ := os.ReadFile(p)
+	for _, pf := range sources {
+		data, _ := os.ReadFile(pf)
 		for _, m := range regexp.MustCompile(`\$\{([A-Z0-9_]+)\}`).FindAllStringSubmatch(string(data), -1) {
 			if _, ok := g.Environment[m[1]]; !ok && !strings.Contains(entry, "export "+m[1]+"=") {
-				t.Errorf("%s reads ${%s}, which grafana's environment does not set", p, m[1])
+				t.Errorf("%s reads ${%s}, which grafana's environment does not set", pf, m[1])
 			}
 		}
 	}
@@ -325,7 +307,7 @@ func TestGrafanaProvisioning(t *testing.T) {
 // points at a mounted secret or the token volume, and the secret files are
 // created by init-secrets.sh and ignored by git.
 func TestSecretsAreFiles(t *testing.T) {
-	c := load(t)
+	p := project(t)
 	script, err := os.ReadFile("init-secrets.sh")
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +316,10 @@ func TestSecretsAreFiles(t *testing.T) {
 	if !strings.Contains(string(ignore), "*\n") {
 		t.Error("secrets/.gitignore must ignore every secret file")
 	}
-	for name, s := range c.Secrets {
+	if len(p.Secrets) == 0 {
+		t.Fatal("no secrets declared")
+	}
+	for name, s := range p.Secrets {
 		if !strings.HasPrefix(s.File, "./secrets/") {
 			t.Errorf("secret %s file %q: keep secrets in ./secrets", name, s.File)
 		}
@@ -344,25 +329,28 @@ func TestSecretsAreFiles(t *testing.T) {
 		}
 	}
 	secretish := regexp.MustCompile(`(?i)(PASSWORD|TOKEN|SECRET)$`)
-	for name, s := range c.Services {
-		for k, v := range s.Environment {
-			val, _ := v.(string)
+	for name, s := range p.Services {
+		for k := range s.Environment {
+			val, _ := env(s, k)
 			if secretish.MatchString(k) && val != "" {
 				t.Errorf("%s: %s holds a secret in the environment; use %s_FILE", name, k, k)
 			}
-			if strings.HasSuffix(k, "_FILE") || strings.HasSuffix(k, "__FILE") {
-				switch {
-				case strings.HasPrefix(val, "/run/secrets/"):
-					if !slices.Contains(s.Secrets, strings.TrimPrefix(val, "/run/secrets/")) {
-						t.Errorf("%s: %s=%s but the service does not mount that secret", name, k, val)
-					}
-				case strings.HasPrefix(val, "/tokens/"):
-					if !slices.ContainsFunc(s.Volumes, func(v string) bool { return strings.HasPrefix(v, "influx-tokens:/tokens") }) {
-						t.Errorf("%s: %s=%s without the influx-tokens volume", name, k, val)
-					}
-				default:
-					t.Errorf("%s: %s=%q is neither a secret nor a token file", name, k, val)
+			if !strings.HasSuffix(k, "_FILE") {
+				continue
+			}
+			switch {
+			case strings.HasPrefix(val, "/run/secrets/"):
+				if !slices.Contains(secretNames(s), strings.TrimPrefix(val, "/run/secrets/")) {
+					t.Errorf("%s: %s=%s but the service does not mount that secret", name, k, val)
 				}
+			case strings.HasPrefix(val, "/tokens/"):
+				if !slices.ContainsFunc(s.Volumes, func(v types.ServiceVolumeConfig) bool {
+					return v.Type == types.VolumeTypeVolume && v.Source == "influx-tokens" && v.Target == "/tokens"
+				}) {
+					t.Errorf("%s: %s=%s without the influx-tokens volume", name, k, val)
+				}
+			default:
+				t.Errorf("%s: %s=%q is neither a secret nor a token file", name, k, val)
 			}
 		}
 	}
