@@ -3,6 +3,9 @@ package schema
 import (
 	"fmt"
 	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // LabelPrefix marks the agent's configuration labels (site, department,
@@ -51,11 +54,62 @@ func reservedLabels() map[string]bool {
 	return out
 }
 
-// RootFilesystem reports whether a system.filesystem.limit data point with
-// this system.filesystem.mountpoint is the system's root file system, the
-// one whose size the collector stores as device.disk_bytes: "/" or the C:
-// drive (or no mountpoint at all). Other mountpoints are ignored.
-func RootFilesystem(mountpoint string) bool {
+// maxLabelValueLen bounds a label value, in characters: what the
+// collector stores as a tag value.
+const maxLabelValueLen = 256
+
+// ValidLabelValue is the label value rule, which the agent applies at
+// start: a value the collector cannot store as the tag key is refused
+// there, naming the key and why. A value must be non-empty (InfluxDB keeps
+// no empty tag), valid UTF-8, at most 256 characters, free of control
+// characters (C0, DEL, C1), of the line and paragraph separators U+2028
+// and U+2029 and of the bidirectional formatting characters (U+202A–U+202E,
+// U+2066–U+2069), which make a text display as another, and must not end
+// with a backslash, which a line-protocol tag cannot carry.
+func ValidLabelValue(key, value string) error {
+	if value == "" {
+		return fmt.Errorf("label %q: empty value (InfluxDB stores no empty tag)", key)
+	}
+	n := 0
+	for i, r := range value {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(value[i:]); size == 1 {
+				return fmt.Errorf("label %q: value is not valid UTF-8 (byte %d)", key, i)
+			}
+		}
+		if forbiddenInLabel(r) {
+			return fmt.Errorf("label %q: value holds the control or formatting character %U at byte %d", key, r, i)
+		}
+		n++
+	}
+	if n > maxLabelValueLen {
+		return fmt.Errorf("label %q: value has %d characters, at most %d", key, n, maxLabelValueLen)
+	}
+	if strings.HasSuffix(value, `\`) {
+		return fmt.Errorf("label %q: value ends with a backslash", key)
+	}
+	return nil
+}
+
+func forbiddenInLabel(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
+		(r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// RootFilesystem reports whether a system.filesystem.limit data point is
+// the system volume, whose size the collector stores as device.disk_bytes.
+// A point that carries kretslopp.filesystem.system (marked) is the system
+// volume exactly when that is true, whatever its mountpoint: the agent
+// marks the volume Windows is installed on, which need not be C:. A point
+// without the mark counts only with the mountpoint "/", "C:\", "C:" or
+// none, the system volume of nearly every machine: a generic sender that
+// reports every mounted volume (the OpenTelemetry host metrics receiver's
+// filesystem scraper) would otherwise store a data drive or a USB stick.
+// Other points are ignored.
+func RootFilesystem(mountpoint string, marked, system bool) bool {
+	if marked {
+		return system
+	}
 	switch mountpoint {
 	case "", "/", `C:\`, "C:":
 		return true

@@ -17,6 +17,10 @@ const (
 	AttrOSInstallTime      = "kretslopp.os.install_time"
 	AttrServiceName        = "service.name"
 	AttrServiceVersion     = "service.version"
+	// AttrDeviceModelIdentifier is the machine-readable model where the
+	// hardware keeps one apart from the marketing name: a Lenovo's machine
+	// type-model ("20W000Q2MX") while device.model.name is its name.
+	AttrDeviceModelIdentifier = "device.model.identifier"
 )
 
 // OTLP data point attributes.
@@ -30,6 +34,9 @@ const (
 	AttrBatteryManufactureDate = "kretslopp.battery.manufacture_date"
 	AttrBatteryState           = "hw.battery.state"
 	AttrBatteryImplausible     = "kretslopp.battery.implausible"
+	// AttrFilesystemSystem (bool) marks the system volume among the
+	// system.filesystem.limit points; see RootFilesystem.
+	AttrFilesystemSystem = "kretslopp.filesystem.system"
 )
 
 // OTLP metric names (all gauges).
@@ -80,7 +87,8 @@ var ResourceAttributes = []Attribute{
 	{AttrOSVersion, String, "`12.5`, `10.0.22631`", "", "os_version", ""},
 	{AttrOSDescription, String, "`Debian GNU/Linux 12 (bookworm)`", "", "os_description", ""},
 	{AttrDeviceManufacturer, String, "`LENOVO`", "manufacturer", "", ""},
-	{AttrDeviceModel, String, "`ThinkPad T14 Gen 2i`", "model", "", ""},
+	{AttrDeviceModel, String, "`ThinkPad T14 Gen 2i`", "model", "", "the marketing name (on Lenovo DMI `product_version`, WMI `Win32_ComputerSystemProduct.Version`)"},
+	{AttrDeviceModelIdentifier, String, "`20W000Q2MX`", "", "model_identifier", "the machine-readable model where the hardware keeps one apart from the name: a Lenovo's machine type-model"},
 	{AttrHardwareSerial, String, "`PF2ABCDE`", "", "serial", ""},
 	{AttrFirmwareDate, String, "`2021-03-15` (YYYY-MM-DD)", "", "firmware_date", "also field `firmware_time` (integer, unix s of that day)"},
 	{AttrOSInstallTime, Integer, "`1680000000` (unix s)", "", "os_install_time", ""},
@@ -107,7 +115,7 @@ var Metrics = []Metric{
 	{MetricUptime, "s", Device, "uptime_s", Float, 1, nil, false, ""},
 	{MetricBootTime, "s", Device, "boot_time", Integer, 1, nil, false, "unix seconds"},
 	{MetricMemory, "By", Device, "memory_bytes", Integer, 1, nil, false, ""},
-	{MetricFilesystem, "By", Device, "disk_bytes", Integer, 1, []string{AttrMountpoint}, false, "root file system only (`/`, `C:`)"},
+	{MetricFilesystem, "By", Device, "disk_bytes", Integer, 1, []string{AttrMountpoint, AttrFilesystemSystem}, false, "the system volume only: the point marked `kretslopp.filesystem.system` = true, else mountpoint `/`, `C:\\` or `C:` (see below)"},
 	{MetricSpoolDropped, "{batch}", Device, "spool_dropped", Integer, 1, nil, false, "batches the spool dropped since the previous report"},
 	{MetricBatteryCharge, "1", Battery, "charge_pct", Float, 100, []string{AttrBatteryState}, true, "0–1, stored ×100; the state as field `state`"},
 	{MetricBatteryCycles, "{cycle}", Battery, "cycle_count", Integer, 1, nil, true, "0 means unknown and is not stored"},

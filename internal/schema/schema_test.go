@@ -159,9 +159,47 @@ func TestCheck(t *testing.T) {
 }
 
 func TestRootFilesystem(t *testing.T) {
-	for mp, want := range map[string]bool{"/": true, `C:\`: true, "C:": true, "": true, "/home": false, `D:\`: false} {
-		if RootFilesystem(mp) != want {
-			t.Errorf("RootFilesystem(%q) = %v", mp, !want)
+	type point struct {
+		mountpoint     string
+		marked, system bool
+	}
+	for p, want := range map[point]bool{
+		// Without the mark: the usual system volumes only.
+		{"/", false, false}: true, {`C:\`, false, false}: true, {"C:", false, false}: true, {"", false, false}: true,
+		{"/home", false, false}: false, {`D:\`, false, false}: false, {"D:", false, false}: false,
+		// The mark decides, whatever the letter: Windows on D:, and a C:
+		// data drive beside it.
+		{`D:\`, true, true}: true, {`E:\`, true, true}: true,
+		{`C:\`, true, false}: false, {"/", true, false}: false,
+	} {
+		if got := RootFilesystem(p.mountpoint, p.marked, p.system); got != want {
+			t.Errorf("RootFilesystem(%q, marked %v, system %v) = %v", p.mountpoint, p.marked, p.system, got)
+		}
+	}
+}
+
+func TestLabelValueRule(t *testing.T) {
+	for _, ok := range []string{"Rinkeby skola", "Västerås", "utbildning, förskola", `a\b`, strings.Repeat("å", 256), "日本語"} {
+		if err := ValidLabelValue("site", ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for value, want := range map[string]string{
+		"":                       "empty",
+		"bad\xffbyte":            "not valid UTF-8 (byte 3)",
+		"two\nlines":             "U+000A at byte 3",
+		"tab\there":              "U+0009",
+		"del\x7f":                "U+007F",
+		"c1\u0085":               "U+0085",
+		"line\u2028sep":          "U+2028",
+		"evil\u202Etxt.exe":      "U+202E",
+		"iso\u2066late":          "U+2066",
+		strings.Repeat("å", 257): "257 characters, at most 256",
+		`ends in \`:              "backslash",
+	} {
+		err := ValidLabelValue("site", value)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `label "site"`) {
+			t.Errorf("%q: error %v, want one naming label \"site\" and saying %q", value, err, want)
 		}
 	}
 }

@@ -141,7 +141,7 @@ func mapResource(rm *metricpb.ResourceMetrics, now time.Time, out *Mapped) {
 					continue
 				}
 				if spec.Measurement == schema.Device {
-					if m.GetName() == schema.MetricFilesystem && !schema.RootFilesystem(stringAttr(dp.GetAttributes(), schema.AttrMountpoint)) {
+					if m.GetName() == schema.MetricFilesystem && !systemVolume(dp.GetAttributes()) {
 						out.Ignored++
 						continue
 					}
@@ -285,6 +285,18 @@ func intValue(v *commonpb.AnyValue) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// systemVolume applies schema.RootFilesystem to the attributes of a
+// system.filesystem.limit data point; only a bool counts as the mark.
+func systemVolume(attrs []*commonpb.KeyValue) bool {
+	var marked, system bool
+	for _, kv := range attrs {
+		if b, ok := kv.GetValue().GetValue().(*commonpb.AnyValue_BoolValue); ok && kv.GetKey() == schema.AttrFilesystemSystem {
+			marked, system = true, b.BoolValue
+		}
+	}
+	return schema.RootFilesystem(stringAttr(attrs, schema.AttrMountpoint), marked, system)
 }
 
 func stringAttr(attrs []*commonpb.KeyValue, key string) string {

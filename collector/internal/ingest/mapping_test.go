@@ -1,0 +1,126 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
+
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
+	"github.com/kretslopp/kretslopp/internal/schema"
+	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
+)
+
+// volume is one system.filesystem.limit data point.
+type volume struct {
+	mountpoint string
+	mark       *commonpb.AnyValue // kretslopp.filesystem.system; nil: absent
+	bytes      int64
+}
+
+func boolValue(b bool) *commonpb.AnyValue {
+	return &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: b}}
+}
+
+// withVolumes is a laptop's report whose filesystem metric holds vols.
+func withVolumes(t *testing.T, os string, ts time.Time, vols ...volume) *metricpb.ResourceMetrics {
+	t.Helper()
+	d := agentsim.Laptop(1)
+	d.OS = os
+	rm := d.ResourceMetrics(ts)
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		if m.Name != schema.MetricFilesystem {
+			continue
+		}
+		var pts []*metricpb.NumberDataPoint
+		for _, v := range vols {
+			attrs := []*commonpb.KeyValue{{Key: schema.AttrMountpoint, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v.mountpoint}}}}
+			if v.mark != nil {
+				attrs = append(attrs, &commonpb.KeyValue{Key: schema.AttrFilesystemSystem, Value: v.mark})
+			}
+			pts = append(pts, &metricpb.NumberDataPoint{TimeUnixNano: uint64(ts.UnixNano()), Attributes: attrs, Value: &metricpb.NumberDataPoint_AsInt{AsInt: v.bytes}})
+		}
+		m.GetGauge().DataPoints = pts
+		return rm
+	}
+	t.Fatal("agentsim's report has no filesystem metric")
+	return nil
+}
+
+func devicePoint(t *testing.T, m Mapped) influx.Point {
+	t.Helper()
+	for _, p := range m.Points {
+		if p.Measurement == schema.Device {
+			return p
+		}
+	}
+	t.Fatalf("no device point in %+v", m.Points)
+	return influx.Point{}
+}
+
+// TestDiskBytesIsTheSystemVolume: the agent marks the volume Windows is on,
+// whatever its letter; a sender that does not mark (a generic OpenTelemetry
+// exporter reporting every volume) gets disk_bytes from / or C: only.
+func TestDiskBytesIsTheSystemVolume(t *testing.T) {
+	ts := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	const gib = 1 << 30
+	for _, c := range []struct {
+		name string
+		os   string
+		vols []volume
+		want int64 // 0: no disk_bytes
+	}{
+		{"windows on D:, marked", "windows", []volume{{`D:\`, boolValue(true), 476 * gib}}, 476 * gib},
+		{"windows on C:, marked", "windows", []volume{{`C:\`, boolValue(true), 237 * gib}}, 237 * gib},
+		{"linux /, marked", "linux", []volume{{"/", boolValue(true), 512 * gib}}, 512 * gib},
+		{"older agent: C:, unmarked", "windows", []volume{{`C:\`, nil, 237 * gib}}, 237 * gib},
+		{"older agent: / unmarked", "linux", []volume{{"/", nil, 512 * gib}}, 512 * gib},
+		{"older agent: D:, unmarked", "windows", []volume{{`D:\`, nil, 476 * gib}}, 0},
+		{"every volume, unmarked: C: only", "windows", []volume{{`C:\`, nil, 237 * gib}, {`D:\`, nil, 931 * gib}, {`E:\`, nil, 29 * gib}}, 237 * gib},
+		{"system D: marked, data C: marked false", "windows", []volume{{`C:\`, boolValue(false), 931 * gib}, {`D:\`, boolValue(true), 476 * gib}}, 476 * gib},
+		{"a string is not the mark", "windows", []volume{{`D:\`, &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "true"}}, 476 * gib}}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := Map(agentsim.Request(withVolumes(t, c.os, ts, c.vols...)), ts)
+			got, ok := devicePoint(t, m).Fields["disk_bytes"]
+			switch {
+			case c.want == 0 && ok:
+				t.Errorf("disk_bytes = %v, want none", got)
+			case c.want != 0 && got != c.want:
+				t.Errorf("disk_bytes = %v, want %d", got, c.want)
+			}
+			if m.Rejected != 0 {
+				t.Errorf("rejected %d: %v", m.Rejected, m.Reasons)
+			}
+		})
+	}
+}
+
+// TestRefusedLabelIsNamed: a label the rule refuses is left out and the
+// partial success message names it; it never shadows a field.
+func TestRefusedLabelIsNamed(t *testing.T) {
+	ts := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	rm := agentsim.Laptop(1).ResourceMetrics(ts)
+	for k, v := range map[string]string{"Asset-Tag": "SKL-1", "hostname": "spoofed", "department": "utbildning"} {
+		rm.Resource.Attributes = append(rm.Resource.Attributes, &commonpb.KeyValue{Key: schema.LabelPrefix + k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}})
+	}
+	m := Map(agentsim.Request(rm), ts)
+	p := devicePoint(t, m)
+	if p.Tags["department"] != "utbildning" || p.Tags["site"] != "rinkeby-skola" {
+		t.Errorf("good labels lost: %v", p.Tags)
+	}
+	if _, ok := p.Tags["Asset-Tag"]; ok {
+		t.Errorf("tag Asset-Tag stored: %v", p.Tags)
+	}
+	if _, ok := p.Tags["hostname"]; ok || p.Fields["hostname"] != "skola-lap-0001" {
+		t.Errorf("label hostname shadowed the field: tags %v, hostname %v", p.Tags, p.Fields["hostname"])
+	}
+	msg := strings.Join(m.Reasons, "; ")
+	for _, want := range []string{`"Asset-Tag"`, `"hostname" is reserved`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("reasons %q do not name %s", msg, want)
+		}
+	}
+}
