@@ -112,6 +112,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if len(from) > 0 {
 			return collectFrom(from, log, stdout, stderr, jsonOut)
 		}
+		// The labels are part of what collect prints: one the collector
+		// would not store is refused here as at `run`.
+		if err := cfg.ValidateLabels(); err != nil {
+			fmt.Fprintf(stderr, "configuration is not valid:\n%s\n", indent(err))
+			return 2
+		}
 		return collect(cfg, log, stdout, jsonOut)
 	case "spool":
 		return spoolStatus(cfg, stdout, stderr, jsonOut)

@@ -210,6 +210,42 @@ func TestRunRefusesBadConfigListingEveryProblem(t *testing.T) {
 	}
 }
 
+// TestBadLabelsRefusedAtStart: a label the collector would not store
+// stops `run` and `collect` at start, before anything is read or sent,
+// with every bad key named and why; the rest of the configuration is fine.
+func TestBadLabelsRefusedAtStart(t *testing.T) {
+	bin := agentBin(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "agent.yaml")
+	yaml := "collector_url: http://127.0.0.1:1\ntoken: t0ken\nspool_dir: " + filepath.Join(dir, "spool") +
+		"\nlabels: {Asset-Tag: x, hostname: y, site: Rinkeby skola}\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, command := range []string{"run", "collect"} {
+		cmd := exec.Command(bin, "--config", cfg, command)
+		cmd.Env = append(os.Environ(), "KRETSLOPP_TOKEN=", "KRETSLOPP_COLLECTOR_URL=", "KRETSLOPP_SPOOL_DIR=")
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+			t.Fatalf("%s: exit %v, want 2\n%s", command, err, out)
+		}
+		for _, want := range []string{
+			`label key "Asset-Tag": use lower-case letters, digits and _`,
+			`label key "hostname" is reserved: it is a tag or field of the device measurements`,
+		} {
+			if !bytes.Contains(out, []byte(want)) {
+				t.Errorf("%s: %q not in:\n%s", command, want, out)
+			}
+		}
+		if bytes.Contains(out, []byte(`"site"`)) || bytes.Contains(out, []byte("DEVICE")) {
+			t.Errorf("%s: the good label listed, or something read:\n%s", command, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "spool")); !os.IsNotExist(err) {
+		t.Errorf("run made the spool before refusing: %v", err)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	out, err := exec.Command(agentBin(t), "version").Output()
 	if err != nil || !bytes.HasPrefix(out, []byte("kretslopp-agent ")) {

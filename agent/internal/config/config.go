@@ -11,11 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // Defaults used when neither the file nor the environment sets a value.
@@ -293,9 +296,30 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log_level %q: want debug, info, warn or error", c.LogLevel))
 	}
+	if err := c.ValidateLabels(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateLabels lists every label the collector would not store, by the
+// label rule of internal/schema (the code the collector applies): a key
+// outside [a-z][a-z0-9_]{0,63} or naming a tag or field of the device
+// measurements, a value that is empty, not UTF-8, longer than 256
+// characters or holds a control character. `collect` checks the labels
+// too, since it prints them.
+func (c Config) ValidateLabels() error {
+	keys := make([]string, 0, len(c.Labels))
 	for k := range c.Labels {
-		if k == "" || strings.ContainsAny(k, " \t,=\"") {
-			errs = append(errs, fmt.Errorf("label key %q: no blanks, commas, '=' or quotes", k))
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var errs []error
+	for _, k := range keys {
+		if err := schema.ValidLabelKey(k); err != nil {
+			errs = append(errs, fmt.Errorf("labels: %w", err))
+		} else if err := schema.ValidLabelValue(k, c.Labels[k]); err != nil {
+			errs = append(errs, fmt.Errorf("labels: %w", err))
 		}
 	}
 	return errors.Join(errs...)

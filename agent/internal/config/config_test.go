@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	c.SpoolMaxAge = time.Minute
 	c.LogLevel = "loud"
 	c.CAFile = "/nonexistent/ca.pem"
-	c.Labels = map[string]string{"bad key": "x"}
+	c.Labels = map[string]string{"Bad-Key": "x"}
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("want errors")
@@ -80,6 +81,47 @@ func TestValidateListsEveryProblem(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q not listed in:\n%v", want, err)
 		}
+	}
+}
+
+// TestLabelsFollowTheCollectorsRule: every label the collector would not
+// store is listed at once, each naming its key and why; good ones pass.
+func TestLabelsFollowTheCollectorsRule(t *testing.T) {
+	c := Default()
+	c.Labels = map[string]string{
+		"site": "Rinkeby skola", "department": "utbildning", "asset_tag": "SKL-004211", // good
+		"Asset-Tag": "x", "hostname": "y", "serial": "z", "time": "t", "uptime_s": "1", "last_seen": "2", // bad keys
+		"room": "", "floor": "2\n3", "note": strings.Repeat("x", 257), "cost": "\xff", // bad values
+	}
+	err := c.ValidateLabels()
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, want := range []string{
+		`label key "Asset-Tag": use lower-case`, `label key "hostname" is reserved`, `label key "serial" is reserved`,
+		`label key "time" is reserved`, `label key "uptime_s" is reserved`, `label key "last_seen" is reserved`,
+		`label "room": empty value`, `label "floor": value holds the control or formatting character U+000A`,
+		`label "note": value has 257 characters, at most 256`, `label "cost": value is not valid UTF-8`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q not listed in:\n%v", want, err)
+		}
+	}
+	for _, good := range []string{"site", "department", "asset_tag"} {
+		if strings.Contains(err.Error(), strconv.Quote(good)) {
+			t.Errorf("good label %s listed in:\n%v", good, err)
+		}
+	}
+	if n := strings.Count(err.Error(), "\n") + 1; n != 10 {
+		t.Errorf("%d problems listed, want 10:\n%v", n, err)
+	}
+	// Validate lists them with the rest.
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `"Asset-Tag"`) {
+		t.Errorf("Validate: %v", err)
+	}
+	c.Labels = map[string]string{"site": "Rinkeby skola"}
+	if err := c.ValidateLabels(); err != nil {
+		t.Errorf("good labels: %v", err)
 	}
 }
 
