@@ -39,6 +39,7 @@ func Build(s inventory.Snapshot, dropped uint64) *otlpwire.Request {
 	str(schema.AttrOSDescription, d.OSDescription)
 	str(schema.AttrDeviceManufacturer, d.Manufacturer)
 	str(schema.AttrDeviceModel, d.Model)
+	str(schema.AttrDeviceModelIdentifier, d.ModelIdentifier)
 	str(schema.AttrHardwareSerial, d.Serial)
 	str(schema.AttrFirmwareDate, d.FirmwareDate)
 	if d.OSInstallTime > 0 {
@@ -70,7 +71,10 @@ func Build(s inventory.Snapshot, dropped uint64) *otlpwire.Request {
 		add(schema.MetricMemory, integer(int64(d.MemoryBytes)))
 	}
 	if d.DiskBytes > 0 {
-		add(schema.MetricFilesystem, integer(int64(d.DiskBytes), otlpwire.String(schema.AttrMountpoint, d.DiskMount)))
+		// The one volume the agent reads is the system volume on every OS
+		// (Windows: the drive Windows is on, whatever its letter); the mark
+		// tells the collector so (schema.RootFilesystem).
+		add(schema.MetricFilesystem, integer(int64(d.DiskBytes), otlpwire.String(schema.AttrMountpoint, d.DiskMount), otlpwire.Bool(schema.AttrFilesystemSystem, true)))
 	}
 	add(schema.MetricSpoolDropped, integer(int64(dropped)))
 

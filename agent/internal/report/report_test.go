@@ -98,3 +98,48 @@ func TestImplausibleReadingTravelsWithTheBattery(t *testing.T) {
 
 func ptr(v float64) *float64 { return &v }
 func ptrInt(v int64) *int64  { return &v }
+
+// The system volume travels marked, whatever its letter, so that the
+// collector stores a Windows on D: as disk_bytes (schema.RootFilesystem).
+func TestSystemVolumeIsMarked(t *testing.T) {
+	s := inventory.Snapshot{Time: time.Now(), Device: inventory.Device{ID: "x", OS: "windows", DiskBytes: 476 << 30, DiskMount: `D:\`}}
+	var req colmetrics.ExportMetricsServiceRequest
+	if err := proto.Unmarshal(Build(s, 0).Marshal(), &req); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range req.ResourceMetrics[0].ScopeMetrics[0].Metrics {
+		if m.Name != schema.MetricFilesystem {
+			continue
+		}
+		found = true
+		dp := m.GetGauge().DataPoints[0]
+		attrs := map[string]*commonpb.AnyValue{}
+		for _, kv := range dp.Attributes {
+			attrs[kv.Key] = kv.Value
+		}
+		if attrs[schema.AttrMountpoint].GetStringValue() != `D:\` || dp.GetAsInt() != 476<<30 {
+			t.Errorf("filesystem point %v", dp)
+		}
+		if b, ok := attrs[schema.AttrFilesystemSystem].GetValue().(*commonpb.AnyValue_BoolValue); !ok || !b.BoolValue {
+			t.Errorf("%s = %v, want bool true", schema.AttrFilesystemSystem, attrs[schema.AttrFilesystemSystem])
+		}
+	}
+	if !found {
+		t.Fatal("no " + schema.MetricFilesystem)
+	}
+}
+
+// A Lenovo reports its marketing name as the model and its machine
+// type-model beside it; elsewhere there is no identifier attribute.
+func TestModelIdentifier(t *testing.T) {
+	s := inventory.Snapshot{Time: time.Now(), Device: inventory.Device{ID: "x", OS: "windows", Manufacturer: "LENOVO", Model: "ThinkPad T14 Gen 3", ModelIdentifier: "21CF004PGE"}}
+	res := resourceAttrs(t, s)
+	if res[schema.AttrDeviceModel].GetStringValue() != "ThinkPad T14 Gen 3" || res[schema.AttrDeviceModelIdentifier].GetStringValue() != "21CF004PGE" {
+		t.Errorf("model %v, identifier %v", res[schema.AttrDeviceModel], res[schema.AttrDeviceModelIdentifier])
+	}
+	s.Device.Manufacturer, s.Device.Model, s.Device.ModelIdentifier = "Dell Inc.", "Latitude 5410", ""
+	if v, ok := resourceAttrs(t, s)[schema.AttrDeviceModelIdentifier]; ok {
+		t.Errorf("%s sent as %v when there is none", schema.AttrDeviceModelIdentifier, v)
+	}
+}

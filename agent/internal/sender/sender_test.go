@@ -86,7 +86,7 @@ func snapshot(at time.Time, host string) inventory.Snapshot {
 		Time: at,
 		Device: inventory.Device{
 			ID: "3d1219c7-c4c5-404a-aa1f-6d2a48adfda4", Hostname: host, OS: "linux", OSVersion: "12.5",
-			OSDescription: "debian 12.5", Arch: "amd64", Manufacturer: "LENOVO", Model: "ThinkPad T14 Gen 2i",
+			OSDescription: "debian 12.5", Arch: "amd64", Manufacturer: "LENOVO", Model: "ThinkPad T14 Gen 2i", ModelIdentifier: "20W000Q2MX",
 			Serial: "PF2ABCDE", FirmwareDate: "2021-03-15", OSInstallTime: 1680000000, MemoryBytes: 16 << 30,
 			DiskBytes: 512 << 30, DiskMount: "/", UptimeS: 3600, BootTime: at.Unix() - 3600, AgentVersion: "1.0.0",
 		},
