@@ -150,3 +150,53 @@ func TestCollectFromTable(t *testing.T) {
 		t.Errorf("no implausible note:\n%s", out)
 	}
 }
+
+// TestLenovoModelIsTheSameOnLinuxAndWindows: one Lenovo's SMBIOS strings
+// (Product Name 20W000Q2MX, Version ThinkPad T14 Gen 2i), read by the
+// binary from a Linux sysfs tree and from a WMI dump made with the
+// PowerShell lines of docs/agent.md, give the same model (the marketing
+// name) and the same model_identifier (the machine type-model), so that a
+// fleet split across OSes groups as one model.
+func TestLenovoModelIsTheSameOnLinuxAndWindows(t *testing.T) {
+	bin := agentBin(t)
+	device := func(out []byte) map[string]any {
+		t.Helper()
+		var got struct {
+			Device map[string]any `json:"device"`
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return got.Device
+	}
+	root, _ := filepath.Abs("../../internal/inventory/testdata/sysfs/thinkpad-t14-energy")
+	cmd := exec.Command(bin, "--config", emptyConfig(t), "collect", "--json")
+	cmd.Env = append(os.Environ(), "KRETSLOPP_SYSFS_ROOT="+root)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	linux := device(out)
+
+	// ConvertTo-Json of Get-CimInstance … | Select-Object, as PowerShell 7
+	// writes it: classes the lines select, in their order.
+	dump := filepath.Join(t.TempDir(), "kretslopp-wmi.json")
+	if err := os.WriteFile(dump, []byte(`{
+  "Win32_ComputerSystem": [{"Manufacturer": "LENOVO", "Model": "20W000Q2MX"}],
+  "Win32_ComputerSystemProduct": [{"Name": "20W000Q2MX", "Version": "ThinkPad T14 Gen 2i"}],
+  "Win32_BIOS": [{"SerialNumber": "PF2ABCDE", "ReleaseDate": "2021-03-15T00:00:00"}]
+}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(bin, "--config", emptyConfig(t), "collect", "--json", "--from", dump).Output()
+	if err != nil {
+		t.Fatalf("collect --from: %v", err)
+	}
+	windows := device(out)
+	for _, d := range []map[string]any{linux, windows} {
+		if d["manufacturer"] != "LENOVO" || d["model"] != "ThinkPad T14 Gen 2i" || d["model_identifier"] != "20W000Q2MX" {
+			t.Errorf("%s: manufacturer %v, model %v, model_identifier %v; want LENOVO, ThinkPad T14 Gen 2i, 20W000Q2MX",
+				d["os"], d["manufacturer"], d["model"], d["model_identifier"])
+		}
+	}
+}

@@ -54,7 +54,7 @@ const (
 // least one of them as a key is a WMI dump.
 var wmiClasses = []string{
 	"BatteryStaticData", "BatteryFullChargedCapacity", "BatteryCycleCount", "BatteryStatus",
-	"Win32_Battery", "Win32_ComputerSystem", "Win32_BIOS", "Win32_OperatingSystem",
+	"Win32_Battery", "Win32_ComputerSystem", "Win32_ComputerSystemProduct", "Win32_BIOS", "Win32_OperatingSystem",
 }
 
 // dumpSet collects what the dump files hold, per OS family.
@@ -393,7 +393,7 @@ func (set *dumpSet) windows(s *Snapshot) error {
 	defer func() { set.warnings = append(set.warnings, q.warnings...) }()
 	ctx := context.Background()
 	h, _ := wmiHardware(ctx, q) // what is missing stays empty
-	s.Device.Manufacturer, s.Device.Model, s.Device.Serial = h.Manufacturer, h.Model, h.Serial
+	s.Device.Manufacturer, s.Device.Model, s.Device.ModelIdentifier, s.Device.Serial = h.Manufacturer, h.Model, h.ModelIdentifier, h.Serial
 	s.Device.FirmwareDate, s.Device.OSInstallTime = h.FirmwareDate, h.OSInstallTime
 	var osys []struct {
 		Version, Caption              string

@@ -13,7 +13,9 @@ import (
 func readHardware(ctx context.Context, opts Options) (hardware, error) {
 	var h hardware
 	var err1, err2 error
-	h.Manufacturer, h.Model, h.Serial, h.FirmwareDate, err1 = ReadDMI(ctx, opts.SysfsRoot)
+	var d DMI
+	d, err1 = ReadDMI(ctx, opts.SysfsRoot)
+	h.Manufacturer, h.Model, h.ModelIdentifier, h.Serial, h.FirmwareDate = d.Manufacturer, d.Model, d.ModelIdentifier, d.Serial, d.FirmwareDate
 	h.OSInstallTime, h.OSInstallSource, err2 = LinuxInstallTime(opts.RootFS, fileBirth, time.Now())
 	return h, errors.Join(err1, err2)
 }

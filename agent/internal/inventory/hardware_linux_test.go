@@ -89,12 +89,12 @@ func TestReadDMISerialNeedsRoot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, model, serial, date, err := ReadDMI(context.Background(), filepath.Dir(filepath.Dir(filepath.Dir(dir))))
+	d, err := ReadDMI(context.Background(), filepath.Dir(filepath.Dir(filepath.Dir(dir))))
 	if !errors.Is(err, ErrSerialNeedsRoot) {
 		t.Errorf("err %v, want ErrSerialNeedsRoot", err)
 	}
-	if serial != "" || m != "LENOVO" || model != "ThinkPad T14 Gen 2i" || date != "2021-03-15" {
-		t.Errorf("got %q %q %q %q", m, model, serial, date)
+	if d.Serial != "" || d.Manufacturer != "LENOVO" || d.Model != "ThinkPad T14 Gen 2i" || d.ModelIdentifier != "20W000Q2MX" || d.FirmwareDate != "2021-03-15" {
+		t.Errorf("got %+v", d)
 	}
 }
 

@@ -26,8 +26,12 @@ type Device struct {
 	Arch          string `json:"arch"`
 	Manufacturer  string `json:"manufacturer"`
 	Model         string `json:"model"`
-	Serial        string `json:"serial"`
-	FirmwareDate  string `json:"firmware_date,omitempty"`
+	// ModelIdentifier is the machine-readable model where the hardware
+	// keeps one apart from the marketing name in Model (a Lenovo's machine
+	// type-model); empty elsewhere.
+	ModelIdentifier string `json:"model_identifier,omitempty"`
+	Serial          string `json:"serial"`
+	FirmwareDate    string `json:"firmware_date,omitempty"`
 	// OSInstallTime is unix seconds, 0 when unknown. In JSON it is RFC 3339
 	// (UTC) or null; see MarshalJSON.
 	OSInstallTime int64   `json:"os_install_time"`
@@ -138,8 +142,8 @@ func NewReader(opts Options, log *slog.Logger) *Reader {
 
 // hardware is the slow-changing identity read once per process.
 type hardware struct {
-	Manufacturer, Model, Serial, FirmwareDate string
-	OSInstallTime                             int64
+	Manufacturer, Model, ModelIdentifier, Serial, FirmwareDate string
+	OSInstallTime                                              int64
 	// OSInstallSource says where OSInstallTime came from (debug log).
 	OSInstallSource string
 }
@@ -189,6 +193,7 @@ func (r *Reader) Read(ctx context.Context) (Snapshot, error) {
 	}
 	s.Device.Manufacturer = hw.Manufacturer
 	s.Device.Model = hw.Model
+	s.Device.ModelIdentifier = hw.ModelIdentifier
 	s.Device.Serial = hw.Serial
 	s.Device.FirmwareDate = hw.FirmwareDate
 	s.Device.OSInstallTime = hw.OSInstallTime

@@ -296,27 +296,25 @@ func clean(s string) string {
 	return s
 }
 
+// DMI is the hardware identity in the SMBIOS tables.
+type DMI struct {
+	Manufacturer, Model, ModelIdentifier, Serial, FirmwareDate string
+}
+
 // ReadDMI reads the hardware identity from root/class/dmi/id. product_serial
 // is readable by root only; without it Serial stays empty and err wraps
 // ErrSerialNeedsRoot while the other values are returned.
-func ReadDMI(ctx context.Context, root string) (manufacturer, model, serial, firmwareDate string, err error) {
+func ReadDMI(ctx context.Context, root string) (d DMI, err error) {
 	dir := filepath.Join(root, "class", "dmi", "id")
 	if _, err := os.Stat(dir); err != nil {
-		return "", "", "", "", fmt.Errorf("dmi: %w", err)
+		return DMI{}, fmt.Errorf("dmi: %w", err)
 	}
 	deadline, _ := ctx.Deadline()
-	manufacturer = clean(readValue(dir, "sys_vendor", deadline))
-	name := clean(readValue(dir, "product_name", deadline))
-	version := clean(readValue(dir, "product_version", deadline))
-	model = name
-	// Lenovo keeps the machine type in product_name ("20W000Q2MX") and the
-	// marketing name in product_version ("ThinkPad T14 Gen 2i").
-	if strings.EqualFold(manufacturer, "LENOVO") && version != "" {
-		model = version
-	}
-	serial = clean(readValue(dir, "product_serial", deadline))
-	firmwareDate = ParseDMIDate(readValue(dir, "bios_date", deadline))
-	if serial == "" {
+	d.Manufacturer = clean(readValue(dir, "sys_vendor", deadline))
+	d.Model, d.ModelIdentifier = deviceModel(d.Manufacturer, readValue(dir, "product_name", deadline), readValue(dir, "product_version", deadline))
+	d.Serial = clean(readValue(dir, "product_serial", deadline))
+	d.FirmwareDate = ParseDMIDate(readValue(dir, "bios_date", deadline))
+	if d.Serial == "" {
 		// The kernel makes product_serial 0400 root; say so rather than
 		// leave an empty serial unexplained (the other values stand).
 		if f, oerr := os.Open(filepath.Join(dir, "product_serial")); oerr != nil && errors.Is(oerr, fs.ErrPermission) {
@@ -325,7 +323,7 @@ func ReadDMI(ctx context.Context, root string) (manufacturer, model, serial, fir
 			f.Close()
 		}
 	}
-	return manufacturer, model, serial, firmwareDate, err
+	return d, err
 }
 
 // ErrSerialNeedsRoot is returned with the other DMI values when

@@ -92,21 +92,57 @@ func TestReadSysfsBatteriesSkipsPeripherals(t *testing.T) {
 
 func TestReadDMI(t *testing.T) {
 	tests := []struct {
-		layout                      string
-		manu, model, serial, fwDate string
+		layout                          string
+		manu, model, id, serial, fwDate string
 	}{
-		{"thinkpad-t14-energy", "LENOVO", "ThinkPad T14 Gen 2i", "PF2ABCDE", "2021-03-15"},
-		{"dell-latitude-charge", "Dell Inc.", "Latitude 5410", "", "2020-08-02"},
-		{"desktop-mouse", "", "", "", "2019-05-10"},
-		{"laptop-headset-usbc", "LENOVO", "IdeaPad 5 14ALC05", "", "2021-01-05"},
+		{"thinkpad-t14-energy", "LENOVO", "ThinkPad T14 Gen 2i", "20W000Q2MX", "PF2ABCDE", "2021-03-15"},
+		{"thinkpad-t480-two", "LENOVO", "ThinkPad T480", "20L5CTO1WW", "R90ABCDE", "2018-11-27"},
+		{"dell-latitude-charge", "Dell Inc.", "Latitude 5410", "", "", "2020-08-02"},
+		{"desktop-mouse", "", "", "", "", "2019-05-10"},
+		{"laptop-headset-usbc", "LENOVO", "IdeaPad 5 14ALC05", "82KU", "", "2021-01-05"},
 	}
 	for _, tt := range tests {
-		m, mo, s, d, err := ReadDMI(context.Background(), filepath.Join("testdata/sysfs", tt.layout))
+		d, err := ReadDMI(context.Background(), filepath.Join("testdata/sysfs", tt.layout))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m != tt.manu || mo != tt.model || s != tt.serial || d != tt.fwDate {
-			t.Errorf("%s: got %q %q %q %q, want %q %q %q %q", tt.layout, m, mo, s, d, tt.manu, tt.model, tt.serial, tt.fwDate)
+		if want := (DMI{tt.manu, tt.model, tt.id, tt.serial, tt.fwDate}); d != want {
+			t.Errorf("%s: got %+v, want %+v", tt.layout, d, want)
+		}
+	}
+}
+
+// TestLenovoModelFromRealDMI: the System Information strings that
+// dmidecode printed on real Lenovo laptops (sources in model.go) give the
+// marketing name as the model and the machine type-model as the
+// identifier, through sysfs as the kernel exposes them (one value per
+// file, newline-terminated); the same strings from WMI give the same
+// (TestWMIHardwareLenovo).
+func TestLenovoModelFromRealDMI(t *testing.T) {
+	for _, c := range []struct{ vendor, name, version, model, id string }{
+		{"LENOVO", "21CF004PGE", "ThinkPad T14 Gen 3", "ThinkPad T14 Gen 3", "21CF004PGE"},
+		{"LENOVO", "20XGS1KT02", "ThinkPad T14s Gen 2a", "ThinkPad T14s Gen 2a", "20XGS1KT02"},
+		// A version that only repeats the vendor is no model name.
+		{"LENOVO", "20XGS1KT02", "Lenovo", "20XGS1KT02", ""},
+		// Other vendors: Product Name is the model; HP leaves Version blank.
+		{"HP", "HP ZBook Firefly 16 inch G10 Mobile Workstation PC", " ", "HP ZBook Firefly 16 inch G10 Mobile Workstation PC", ""},
+	} {
+		root := t.TempDir()
+		dir := filepath.Join(root, "class", "dmi", "id")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for f, v := range map[string]string{"sys_vendor": c.vendor, "product_name": c.name, "product_version": c.version} {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte(v+"\n"), 0o444); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d, err := ReadDMI(context.Background(), root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Model != c.model || d.ModelIdentifier != c.id {
+			t.Errorf("%s %q/%q: model %q identifier %q, want %q %q", c.vendor, c.name, c.version, d.Model, d.ModelIdentifier, c.model, c.id)
 		}
 	}
 }

@@ -74,6 +74,15 @@ type win32ComputerSystem struct {
 	Model        string
 }
 
+// win32ComputerSystemProduct holds the SMBIOS System Information strings
+// (https://learn.microsoft.com/en-us/windows/win32/cimwin32prov/win32-computersystemproduct):
+// Name is the Product Name, Version the Version, where Lenovo keeps the
+// marketing name (see deviceModel).
+type win32ComputerSystemProduct struct {
+	Name    string
+	Version string
+}
+
 type win32BIOS struct {
 	SerialNumber string
 	ReleaseDate  string
@@ -331,6 +340,20 @@ func wmiHardware(ctx context.Context, q wmiQuerier) (hardware, error) {
 		errs = append(errs, fmt.Errorf("Win32_ComputerSystem: %w", err))
 	} else if len(cs) > 0 {
 		h.Manufacturer, h.Model = clean(cs[0].Manufacturer), clean(cs[0].Model)
+	}
+	// Lenovo's marketing name is only in Win32_ComputerSystemProduct; where
+	// that class fails the machine type from Win32_ComputerSystem stands.
+	var csp []win32ComputerSystemProduct
+	if err := q.Query(ctx, nsCIMV2, "SELECT Name, Version FROM Win32_ComputerSystemProduct", &csp); err != nil {
+		errs = append(errs, fmt.Errorf("Win32_ComputerSystemProduct: %w", err))
+	} else if len(csp) > 0 {
+		name := csp[0].Name
+		if clean(name) == "" {
+			name = h.Model
+		}
+		if model, id := deviceModel(h.Manufacturer, name, csp[0].Version); model != "" {
+			h.Model, h.ModelIdentifier = model, id
+		}
 	}
 	var bios []win32BIOS
 	if err := q.Query(ctx, nsCIMV2, "SELECT SerialNumber, ReleaseDate FROM Win32_BIOS", &bios); err != nil {

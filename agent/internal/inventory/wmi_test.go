@@ -121,15 +121,16 @@ func TestWMIBatteriesNone(t *testing.T) {
 
 func TestWMIHardware(t *testing.T) {
 	q := &fakeWMI{rows: map[string]any{
-		"Win32_ComputerSystem":  []win32ComputerSystem{{Manufacturer: "LENOVO", Model: "20W000Q2MX"}},
-		"Win32_BIOS":            []win32BIOS{{SerialNumber: "PF2ABCDE", ReleaseDate: "20210315000000.000000+000"}},
-		"Win32_OperatingSystem": []win32OperatingSystem{{InstallDate: "20230401083000.000000+120"}},
+		"Win32_ComputerSystem":        []win32ComputerSystem{{Manufacturer: "LENOVO", Model: "20W000Q2MX"}},
+		"Win32_ComputerSystemProduct": []win32ComputerSystemProduct{{Name: "20W000Q2MX", Version: "ThinkPad T14 Gen 2i"}},
+		"Win32_BIOS":                  []win32BIOS{{SerialNumber: "PF2ABCDE", ReleaseDate: "20210315000000.000000+000"}},
+		"Win32_OperatingSystem":       []win32OperatingSystem{{InstallDate: "20230401083000.000000+120"}},
 	}}
 	h, err := wmiHardware(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := hardware{Manufacturer: "LENOVO", Model: "20W000Q2MX", Serial: "PF2ABCDE", FirmwareDate: "2021-03-15",
+	want := hardware{Manufacturer: "LENOVO", Model: "ThinkPad T14 Gen 2i", ModelIdentifier: "20W000Q2MX", Serial: "PF2ABCDE", FirmwareDate: "2021-03-15",
 		OSInstallTime: time.Date(2023, 4, 1, 6, 30, 0, 0, time.UTC).Unix()}
 	if h != want {
 		t.Errorf("got %+v, want %+v", h, want)
@@ -139,6 +140,37 @@ func TestWMIHardware(t *testing.T) {
 	h, err = wmiHardware(context.Background(), q)
 	if err == nil || h.Serial != "" {
 		t.Errorf("got %+v, %v", h, err)
+	}
+}
+
+// TestWMIHardwareLenovo: on a Lenovo, Win32_ComputerSystem.Model is the
+// machine type-model and Win32_ComputerSystemProduct.Version the marketing
+// name (the SMBIOS strings of TestLenovoModelFromRealDMI): the agent
+// reports the name as the model on Windows as on Linux, and the machine
+// type as the identifier. Without Win32_ComputerSystemProduct the machine
+// type stands, and the missing class is named.
+func TestWMIHardwareLenovo(t *testing.T) {
+	cs := []win32ComputerSystem{{Manufacturer: "LENOVO", Model: "21CF004PGE"}}
+	q := &fakeWMI{rows: map[string]any{
+		"Win32_ComputerSystem":        cs,
+		"Win32_ComputerSystemProduct": []win32ComputerSystemProduct{{Name: "21CF004PGE", Version: "ThinkPad T14 Gen 3"}},
+	}}
+	h, _ := wmiHardware(context.Background(), q)
+	if h.Model != "ThinkPad T14 Gen 3" || h.ModelIdentifier != "21CF004PGE" {
+		t.Errorf("model %q identifier %q", h.Model, h.ModelIdentifier)
+	}
+	h, err := wmiHardware(context.Background(), &fakeWMI{rows: map[string]any{"Win32_ComputerSystem": cs}})
+	if h.Model != "21CF004PGE" || h.ModelIdentifier != "" || err == nil || !strings.Contains(err.Error(), "Win32_ComputerSystemProduct") {
+		t.Errorf("without Win32_ComputerSystemProduct: %+v, %v", h, err)
+	}
+	// Another vendor keeps Win32_ComputerSystem.Model; a blank Version
+	// (HP) changes nothing.
+	h, _ = wmiHardware(context.Background(), &fakeWMI{rows: map[string]any{
+		"Win32_ComputerSystem":        []win32ComputerSystem{{Manufacturer: "HP", Model: "HP ZBook Firefly 16 inch G10 Mobile Workstation PC"}},
+		"Win32_ComputerSystemProduct": []win32ComputerSystemProduct{{Name: "HP ZBook Firefly 16 inch G10 Mobile Workstation PC", Version: " "}},
+	}})
+	if h.Model != "HP ZBook Firefly 16 inch G10 Mobile Workstation PC" || h.ModelIdentifier != "" {
+		t.Errorf("HP: %+v", h)
 	}
 }
 
