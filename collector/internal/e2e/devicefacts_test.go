@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 
 	"github.com/kretslopp/kretslopp/internal/schema"
@@ -109,36 +108,17 @@ func TestWindowsSystemDriveIsTheDisk(t *testing.T) {
 	collector := testkit.StartCollector(t, db, testkit.CollectorOptions{})
 	ts := time.Now().UTC().Truncate(time.Second).Add(-time.Minute)
 	const gib = 1 << 30
-	type volume struct {
-		mountpoint string
-		marked     bool
-		bytes      int64
-	}
-	report := func(n int, vols ...volume) *metricpb.ResourceMetrics {
+	system := true
+	report := func(n int, vols ...agentsim.Volume) *metricpb.ResourceMetrics {
 		d := agentsim.Laptop(n)
-		d.OS = "windows"
-		rm := d.ResourceMetrics(ts)
-		for _, m := range rm.ScopeMetrics[0].Metrics {
-			if m.Name != schema.MetricFilesystem {
-				continue
-			}
-			var pts []*metricpb.NumberDataPoint
-			for _, v := range vols {
-				attrs := []*commonpb.KeyValue{{Key: schema.AttrMountpoint, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v.mountpoint}}}}
-				if v.marked {
-					attrs = append(attrs, &commonpb.KeyValue{Key: schema.AttrFilesystemSystem, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: true}}})
-				}
-				pts = append(pts, &metricpb.NumberDataPoint{TimeUnixNano: uint64(ts.UnixNano()), Attributes: attrs, Value: &metricpb.NumberDataPoint_AsInt{AsInt: v.bytes}})
-			}
-			m.GetGauge().DataPoints = pts
-		}
-		return rm
+		d.OS, d.Volumes = "windows", vols
+		return d.ResourceMetrics(ts)
 	}
 	resp := agentsim.Post(t, collector.URL, token, agentsim.Request(
-		report(1, volume{`D:\`, true, 476 * gib}),
-		report(2, volume{`C:\`, true, 237 * gib}),
-		report(3, volume{`D:\`, false, 476 * gib}),
-		report(4, volume{`C:\`, false, 237 * gib}, volume{`D:\`, false, 931 * gib}, volume{`E:\`, false, 29 * gib}),
+		report(1, agentsim.Volume{Mountpoint: `D:\`, System: &system, Bytes: 476 * gib}),
+		report(2, agentsim.Volume{Mountpoint: `C:\`, System: &system, Bytes: 237 * gib}),
+		report(3, agentsim.Volume{Mountpoint: `D:\`, Bytes: 476 * gib}),
+		report(4, agentsim.Volume{Mountpoint: `C:\`, Bytes: 237 * gib}, agentsim.Volume{Mountpoint: `D:\`, Bytes: 931 * gib}, agentsim.Volume{Mountpoint: `E:\`, Bytes: 29 * gib}),
 	), true)
 	if ps := resp.GetPartialSuccess(); ps.GetRejectedDataPoints() != 0 {
 		t.Fatalf("partial success: %v", ps)

@@ -6,47 +6,16 @@ import (
 	"time"
 
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/internal/schema"
 	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 )
 
-// volume is one system.filesystem.limit data point.
-type volume struct {
-	mountpoint string
-	mark       *commonpb.AnyValue // kretslopp.filesystem.system; nil: absent
-	bytes      int64
-}
+func mark(b bool) *bool { return &b }
 
-func boolValue(b bool) *commonpb.AnyValue {
-	return &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: b}}
-}
-
-// withVolumes is a laptop's report whose filesystem metric holds vols.
-func withVolumes(t *testing.T, os string, ts time.Time, vols ...volume) *metricpb.ResourceMetrics {
-	t.Helper()
-	d := agentsim.Laptop(1)
-	d.OS = os
-	rm := d.ResourceMetrics(ts)
-	for _, m := range rm.ScopeMetrics[0].Metrics {
-		if m.Name != schema.MetricFilesystem {
-			continue
-		}
-		var pts []*metricpb.NumberDataPoint
-		for _, v := range vols {
-			attrs := []*commonpb.KeyValue{{Key: schema.AttrMountpoint, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v.mountpoint}}}}
-			if v.mark != nil {
-				attrs = append(attrs, &commonpb.KeyValue{Key: schema.AttrFilesystemSystem, Value: v.mark})
-			}
-			pts = append(pts, &metricpb.NumberDataPoint{TimeUnixNano: uint64(ts.UnixNano()), Attributes: attrs, Value: &metricpb.NumberDataPoint_AsInt{AsInt: v.bytes}})
-		}
-		m.GetGauge().DataPoints = pts
-		return rm
-	}
-	t.Fatal("agentsim's report has no filesystem metric")
-	return nil
+func vol(mountpoint string, system *bool, bytes int64) agentsim.Volume {
+	return agentsim.Volume{Mountpoint: mountpoint, System: system, Bytes: bytes}
 }
 
 func devicePoint(t *testing.T, m Mapped) influx.Point {
@@ -69,21 +38,22 @@ func TestDiskBytesIsTheSystemVolume(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		os   string
-		vols []volume
+		vols []agentsim.Volume
 		want int64 // 0: no disk_bytes
 	}{
-		{"windows on D:, marked", "windows", []volume{{`D:\`, boolValue(true), 476 * gib}}, 476 * gib},
-		{"windows on C:, marked", "windows", []volume{{`C:\`, boolValue(true), 237 * gib}}, 237 * gib},
-		{"linux /, marked", "linux", []volume{{"/", boolValue(true), 512 * gib}}, 512 * gib},
-		{"older agent: C:, unmarked", "windows", []volume{{`C:\`, nil, 237 * gib}}, 237 * gib},
-		{"older agent: / unmarked", "linux", []volume{{"/", nil, 512 * gib}}, 512 * gib},
-		{"older agent: D:, unmarked", "windows", []volume{{`D:\`, nil, 476 * gib}}, 0},
-		{"every volume, unmarked: C: only", "windows", []volume{{`C:\`, nil, 237 * gib}, {`D:\`, nil, 931 * gib}, {`E:\`, nil, 29 * gib}}, 237 * gib},
-		{"system D: marked, data C: marked false", "windows", []volume{{`C:\`, boolValue(false), 931 * gib}, {`D:\`, boolValue(true), 476 * gib}}, 476 * gib},
-		{"a string is not the mark", "windows", []volume{{`D:\`, &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "true"}}, 476 * gib}}, 0},
+		{"windows on D:, marked", "windows", []agentsim.Volume{vol(`D:\`, mark(true), 476 * gib)}, 476 * gib},
+		{"windows on C:, marked", "windows", []agentsim.Volume{vol(`C:\`, mark(true), 237 * gib)}, 237 * gib},
+		{"linux /, marked", "linux", []agentsim.Volume{vol("/", mark(true), 512 * gib)}, 512 * gib},
+		{"older agent: C:, unmarked", "windows", []agentsim.Volume{vol(`C:\`, nil, 237 * gib)}, 237 * gib},
+		{"older agent: / unmarked", "linux", []agentsim.Volume{vol("/", nil, 512 * gib)}, 512 * gib},
+		{"older agent: D:, unmarked", "windows", []agentsim.Volume{vol(`D:\`, nil, 476 * gib)}, 0},
+		{"every volume, unmarked: C: only", "windows", []agentsim.Volume{vol(`C:\`, nil, 237 * gib), vol(`D:\`, nil, 931 * gib), vol(`E:\`, nil, 29 * gib)}, 237 * gib},
+		{"system D: marked, data C: marked false", "windows", []agentsim.Volume{vol(`C:\`, mark(false), 931 * gib), vol(`D:\`, mark(true), 476 * gib)}, 476 * gib},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m := Map(agentsim.Request(withVolumes(t, c.os, ts, c.vols...)), ts)
+			d := agentsim.Laptop(1)
+			d.OS, d.Volumes = c.os, c.vols
+			m := Map(agentsim.Request(d.ResourceMetrics(ts)), ts)
 			got, ok := devicePoint(t, m).Fields["disk_bytes"]
 			switch {
 			case c.want == 0 && ok:
@@ -95,6 +65,18 @@ func TestDiskBytesIsTheSystemVolume(t *testing.T) {
 				t.Errorf("rejected %d: %v", m.Rejected, m.Reasons)
 			}
 		})
+	}
+	// Only a bool is the mark: a string "true" leaves the D: unmarked.
+	d := agentsim.Laptop(1)
+	d.OS, d.Volumes = "windows", []agentsim.Volume{vol(`D:\`, mark(true), 476 * gib)}
+	rm := d.ResourceMetrics(ts)
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		if m.Name == schema.MetricFilesystem {
+			m.GetGauge().DataPoints[0].Attributes[1].Value = &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "true"}}
+		}
+	}
+	if got, ok := devicePoint(t, Map(agentsim.Request(rm), ts)).Fields["disk_bytes"]; ok {
+		t.Errorf("a string mark: disk_bytes = %v, want none", got)
 	}
 }
 

@@ -31,6 +31,18 @@ type Device struct {
 	OSInstallTime int64
 	// Department is sent as the label kretslopp.label.department when set.
 	Department string
+	// Volumes are the system.filesystem.limit points; nil is what the
+	// agent sends: "/" of 512 GiB, marked as the system volume; empty: none.
+	Volumes []Volume
+}
+
+// Volume is one system.filesystem.limit data point.
+type Volume struct {
+	Mountpoint string
+	// System is kretslopp.filesystem.system; nil leaves it out, as agents
+	// from before the mark and generic OpenTelemetry senders do.
+	System *bool
+	Bytes  int64
 }
 
 // Battery is one simulated battery.
@@ -88,7 +100,24 @@ func (d Device) ResourceMetrics(ts time.Time) *metricpb.ResourceMetrics {
 		gauge(schema.MetricUptime, ts, d.UptimeS),
 		intGauge(schema.MetricBootTime, ts, d.BootTime),
 		intGauge(schema.MetricMemory, ts, 16<<30),
-		intGauge(schema.MetricFilesystem, ts, 512<<30, str(schema.AttrMountpoint, "/")),
+	}
+	volumes := d.Volumes
+	if volumes == nil {
+		system := true
+		volumes = []Volume{{Mountpoint: "/", System: &system, Bytes: 512 << 30}}
+	}
+	if len(volumes) > 0 {
+		fs := intGauge(schema.MetricFilesystem, ts, 0)
+		fs.GetGauge().DataPoints = nil
+		for _, v := range volumes {
+			attrs := []*commonpb.KeyValue{str(schema.AttrMountpoint, v.Mountpoint)}
+			if v.System != nil {
+				attrs = append(attrs, &commonpb.KeyValue{Key: schema.AttrFilesystemSystem, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: *v.System}}})
+			}
+			fs.GetGauge().DataPoints = append(fs.GetGauge().DataPoints, &metricpb.NumberDataPoint{
+				TimeUnixNano: uint64(ts.UnixNano()), Attributes: attrs, Value: &metricpb.NumberDataPoint_AsInt{AsInt: v.Bytes}})
+		}
+		metrics = append(metrics, fs)
 	}
 	for _, b := range d.Batteries {
 		id := str(schema.AttrBatteryID, b.ID)
