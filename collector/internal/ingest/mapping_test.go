@@ -41,14 +41,14 @@ func TestDiskBytesIsTheSystemVolume(t *testing.T) {
 		vols []agentsim.Volume
 		want int64 // 0: no disk_bytes
 	}{
-		{"windows on D:, marked", "windows", []agentsim.Volume{vol(`D:\`, mark(true), 476 * gib)}, 476 * gib},
-		{"windows on C:, marked", "windows", []agentsim.Volume{vol(`C:\`, mark(true), 237 * gib)}, 237 * gib},
-		{"linux /, marked", "linux", []agentsim.Volume{vol("/", mark(true), 512 * gib)}, 512 * gib},
-		{"older agent: C:, unmarked", "windows", []agentsim.Volume{vol(`C:\`, nil, 237 * gib)}, 237 * gib},
-		{"older agent: / unmarked", "linux", []agentsim.Volume{vol("/", nil, 512 * gib)}, 512 * gib},
-		{"older agent: D:, unmarked", "windows", []agentsim.Volume{vol(`D:\`, nil, 476 * gib)}, 0},
-		{"every volume, unmarked: C: only", "windows", []agentsim.Volume{vol(`C:\`, nil, 237 * gib), vol(`D:\`, nil, 931 * gib), vol(`E:\`, nil, 29 * gib)}, 237 * gib},
-		{"system D: marked, data C: marked false", "windows", []agentsim.Volume{vol(`C:\`, mark(false), 931 * gib), vol(`D:\`, mark(true), 476 * gib)}, 476 * gib},
+		{"windows on D:, marked", "windows", []agentsim.Volume{vol(`D:\`, mark(true), 476*gib)}, 476 * gib},
+		{"windows on C:, marked", "windows", []agentsim.Volume{vol(`C:\`, mark(true), 237*gib)}, 237 * gib},
+		{"linux /, marked", "linux", []agentsim.Volume{vol("/", mark(true), 512*gib)}, 512 * gib},
+		{"older agent: C:, unmarked", "windows", []agentsim.Volume{vol(`C:\`, nil, 237*gib)}, 237 * gib},
+		{"older agent: / unmarked", "linux", []agentsim.Volume{vol("/", nil, 512*gib)}, 512 * gib},
+		{"older agent: D:, unmarked", "windows", []agentsim.Volume{vol(`D:\`, nil, 476*gib)}, 0},
+		{"every volume, unmarked: C: only", "windows", []agentsim.Volume{vol(`C:\`, nil, 237*gib), vol(`D:\`, nil, 931*gib), vol(`E:\`, nil, 29*gib)}, 237 * gib},
+		{"system D: marked, data C: marked false", "windows", []agentsim.Volume{vol(`C:\`, mark(false), 931*gib), vol(`D:\`, mark(true), 476*gib)}, 476 * gib},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := agentsim.Laptop(1)
@@ -68,7 +68,7 @@ func TestDiskBytesIsTheSystemVolume(t *testing.T) {
 	}
 	// Only a bool is the mark: a string "true" leaves the D: unmarked.
 	d := agentsim.Laptop(1)
-	d.OS, d.Volumes = "windows", []agentsim.Volume{vol(`D:\`, mark(true), 476 * gib)}
+	d.OS, d.Volumes = "windows", []agentsim.Volume{vol(`D:\`, mark(true), 476*gib)}
 	rm := d.ResourceMetrics(ts)
 	for _, m := range rm.ScopeMetrics[0].Metrics {
 		if m.Name == schema.MetricFilesystem {
