@@ -463,3 +463,34 @@ func TestDashboardsTypeCheckAgainstGrafanaSchema(t *testing.T) {
 	}
 	t.Logf("%s", out)
 }
+
+// interpretingCells are the table cell types that do not show a string as
+// it is: markdown and HTML are rendered, JSON is parsed into a tree, an
+// image cell loads the text as a URL (@grafana/schema TableCellDisplayMode).
+var interpretingCells = []string{"markdown", "json-view", "image"}
+
+// TestAgentTextShownAsText: tables show text from agents and exports
+// (host names, models, the agent's reasons for withholding a reading) as
+// text: no table sets a cell type that renders, parses or loads it, on
+// the whole table or on a column.
+func TestAgentTextShownAsText(t *testing.T) {
+	tables := 0
+	for _, d := range loadRaw(t) {
+		for _, p := range d.panels() {
+			if p["type"] != "table" {
+				continue
+			}
+			tables++
+			fc, _ := p["fieldConfig"].(map[string]any)
+			leaves(fc, "fieldConfig", func(path string, v any) {
+				if (strings.HasSuffix(path, "cellOptions.type") || strings.HasSuffix(path, "custom.displayMode") ||
+					strings.HasSuffix(path, "properties[].value.type")) && slices.Contains(interpretingCells, fmt.Sprint(v)) {
+					t.Errorf("%s: table %q: %s = %v: text from agents would not be shown as text", d.file, p["title"], path, v)
+				}
+			})
+		}
+	}
+	if tables < 10 {
+		t.Errorf("only %d tables found", tables)
+	}
+}

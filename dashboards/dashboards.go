@@ -38,6 +38,8 @@ func All() []Dashboard {
 		{File: "kretslopp-device-longevity.json", Build: DeviceLongevity},
 		{File: "kretslopp-device-diagnostics.json", Build: DeviceDiagnostics},
 		{File: "kretslopp-lifecycle.json", Build: Lifecycle},
+		{File: "kretslopp-carbon.json", Build: Carbon},
+		{File: "kretslopp-paper.json", Build: Paper},
 	}
 }
 

@@ -122,5 +122,36 @@ func DeviceDiagnostics() (dashboard.Dashboard, error) {
 		"Reports that reached InfluxDB per interval (count of device.uptime_s); gaps are times the device was off or offline (the spool sends them later).",
 		"short", half, "", true,
 		Query("A", TimeSeries, `SELECT count("uptime_s") AS "reports" FROM "device" WHERE `+thisDevice+` AND $timeFilter GROUP BY time($__interval) fill(none)`)))
+
+	// Every device, not the one picked above: the list is where IT support
+	// finds the batteries to look at, and its device IDs open their story.
+	b.row("Implausible battery readings (all devices)")
+	b.add(single("Batteries with implausible readings",
+		"Batteries of any device (not only the one picked above) that reported a reading the agent withheld as implausible in the time range: health outside 10–150 %, a capacity not positive, more than 10,000 cycles (battery_daily.implausible, set only then; see docs/agent.md). The withheld figures are not stored, so health and cycles of those reports are missing, not wrong.",
+		"short", size{6, 8}, thresholds("green", 1.0, "orange"),
+		Query("A", TimeSeries, `SELECT count("reason") AS "batteries" FROM (`+implausibleBatteries(`last("implausible") AS "reason"`)+`)`)).
+		NoValue("0"))
+	b.add(tabular("Implausible readings per battery",
+		"One row per battery with an implausible reading in the time range: the agent's reason as it sent it (the newest, with the values it read), on how many days of the range it came, and on how many days the battery reported at all (battery_daily). A device ID opens that device above.",
+		size{18, 8},
+		[]dashboard.DataTransformerConfig{{Id: "organize", Options: map[string]any{"excludeByName": map[string]any{"Time": true}}}},
+		Query("A", Table, `SELECT "reason", "days implausible", "days reported" FROM (`+implausibleBatteries(`last("implausible") AS "reason", count("implausible") AS "days implausible", count("last_seen") AS "days reported"`)+`) WHERE "days implausible" > 0 GROUP BY "device_id", "battery", "model"`)).
+		// The reason is text from the agent: shown as plain text, wrapped,
+		// never interpreted (no markdown, HTML or JSON cell).
+		OverrideByName("reason", []dashboard.DynamicConfigValue{
+			{Id: "custom.cellOptions", Value: map[string]any{"type": "auto"}},
+			{Id: "custom.wrapText", Value: true},
+			{Id: "custom.inspect", Value: true},
+		}).
+		OverrideByName("device_id", []dashboard.DynamicConfigValue{
+			{Id: "links", Value: []map[string]any{{"title": "Open this device", "url": "/d/kretslopp-device-diagnostics?var-hostname=$__all&var-device=${__value.raw}&${__url_time_range}"}}},
+		}))
 	return b.build()
+}
+
+// implausibleBatteries is the subquery that reduces battery_daily (one
+// point per battery and day; a day's point keeps implausible when any
+// report that day had it) to one row per battery of any device.
+func implausibleBatteries(fields string) string {
+	return `SELECT ` + fields + ` FROM "battery_daily" WHERE $timeFilter GROUP BY "device_id", "battery", "model"`
 }

@@ -56,6 +56,7 @@ type Panel struct {
 	ID          int         `json:"id"`
 	Type        string      `json:"type"`
 	Title       string      `json:"title"`
+	Description string      `json:"description"`
 	Interval    string      `json:"interval"`
 	TimeFrom    string      `json:"timeFrom"`
 	Targets     []Target    `json:"targets"`

@@ -27,6 +27,39 @@ const (
 	oneRound, twoRound = 5, 1
 )
 
+// inventoryItem is a row of the inventory fillLifecycle imports.
+type inventoryItem struct {
+	serial, manufacturer, model, class string
+	purchased                          time.Time
+	more                               string // price, energy star, tco certified, epeat
+	status                             string
+	statusDate                         time.Time
+}
+
+// retired says whether the inventory retired the item (docs/lifecycle.md:
+// sold for reuse or recycled).
+func (it inventoryItem) retired() bool {
+	return it.status == "recycled" || it.status == "sold for reuse"
+}
+
+// inventory is the fleet's inventory, dates relative to now (UTC days).
+func inventory(now time.Time) []inventoryItem {
+	d := func(years, months int) time.Time {
+		t := now.AddDate(-years, -months, 0)
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return []inventoryItem{
+		{"PF000001", "LENOVO", "ThinkPad T14 Gen 2i", "laptop", d(3, 0), "10200,yes,Generation 9,gold", "in use", d(3, 0)},
+		{"PF000002", "LENOVO", "ThinkPad T14 Gen 2i", "laptop", d(7, 0), "9800,yes,8,silver", "reused", d(3, 6)},
+		{"PF000003", "HP", "HP ProBook 440 G8", "laptop", d(8, 0), "8100,no,8,bronze", "reused", d(2, 9)},
+		{"PF000004", "Apple Inc.", "MacBookAir10,1", "laptop", d(2, 0), "11900,yes,no,gold", "in use", d(2, 0)},
+		{"PF000005", "Dell Inc.", "Latitude 5420", "laptop", d(4, 0), "9100,yes,9,gold", "in use", d(4, 0)},
+		{"RET-0001", "HP", "EliteBook 840 G3", "laptop", d(6, 6), "9000,yes,no,no", "recycled", d(1, 0)},
+		{"RET-0002", "HP", "EliteBook 840 G5", "laptop", d(4, 0), "9300,yes,7,silver", "sold for reuse", d(0, 6)},
+		{"SPARE-0001", "LENOVO", "ThinkPad T14 Gen 2i", "laptop", d(1, 0), "10500,yes,9,gold", "in storage", d(1, 0)},
+	}
+}
+
 // fillLifecycle adds the hardware's earlier lives through the collector —
 // the hardware of device 2 was installed before as device-000002-r1 (1,300
 // days ago), that of device 3 twice (device-000003-r1 1,000 days ago and
@@ -63,18 +96,12 @@ func fillLifecycle(t *testing.T, c *testkit.RunningCollector, now time.Time) {
 	}
 	agentsim.Post(t, c.URL, testkit.AgentToken, agentsim.Request(rms...), false)
 
-	d := func(years, months int) string { return now.AddDate(-years, -months, 0).Format(time.DateOnly) }
-	csv := strings.Join([]string{
-		"serial,manufacturer,model,class,purchase date,price,energy star,tco certified,epeat,status,status date",
-		fmt.Sprintf("PF000001,LENOVO,ThinkPad T14 Gen 2i,laptop,%s,10200,yes,Generation 9,gold,in use,%s", d(3, 0), d(3, 0)),
-		fmt.Sprintf("PF000002,LENOVO,ThinkPad T14 Gen 2i,laptop,%s,9800,yes,8,silver,reused,%s", d(7, 0), d(3, 6)),
-		fmt.Sprintf("PF000003,HP,HP ProBook 440 G8,laptop,%s,8100,no,8,bronze,reused,%s", d(8, 0), d(2, 9)),
-		fmt.Sprintf("PF000004,Apple Inc.,\"MacBookAir10,1\",laptop,%s,11900,yes,no,gold,in use,%s", d(2, 0), d(2, 0)),
-		fmt.Sprintf("PF000005,Dell Inc.,Latitude 5420,laptop,%s,9100,yes,9,gold,in use,%s", d(4, 0), d(4, 0)),
-		fmt.Sprintf("RET-0001,HP,EliteBook 840 G3,laptop,%s,9000,yes,no,no,recycled,%s", d(6, 6), d(1, 0)),
-		fmt.Sprintf("RET-0002,HP,EliteBook 840 G5,laptop,%s,9300,yes,7,silver,sold for reuse,%s", d(4, 0), d(0, 6)),
-		fmt.Sprintf("SPARE-0001,LENOVO,ThinkPad T14 Gen 2i,laptop,%s,10500,yes,9,gold,in storage,%s", d(1, 0), d(1, 0)),
-	}, "\n")
+	lines := []string{"serial,manufacturer,model,class,purchase date,price,energy star,tco certified,epeat,status,status date"}
+	for _, it := range inventory(now) {
+		lines = append(lines, fmt.Sprintf("%s,%s,%q,%s,%s,%s,%s,%s", it.serial, it.manufacturer, it.model, it.class,
+			it.purchased.Format(time.DateOnly), it.more, it.status, it.statusDate.Format(time.DateOnly)))
+	}
+	csv := strings.Join(lines, "\n")
 	file := filepath.Join(t.TempDir(), "inventory.csv")
 	if err := os.WriteFile(file, []byte(csv+"\n"), 0o600); err != nil {
 		t.Fatal(err)

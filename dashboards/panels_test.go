@@ -60,8 +60,24 @@ var expect = map[string]map[string]float64{
 		"In the inventory, never reported/A":       neverReported,
 	},
 	"kretslopp-device-diagnostics": {
-		"Spool drops in range/A": 3,
+		"Spool drops in range/A":                3,
+		"Batteries with implausible readings/A": implausible,
 	},
+}
+
+// check says what is wrong with a target's result ("" if nothing).
+type check func(series []testkit.Series) string
+
+// checks are further assertions on results, by dashboard uid and
+// panel/refId, added by the fills that know the figures (paper, carbon,
+// implausible batteries). Every one must run: a renamed panel fails.
+type checks map[string]map[string]check
+
+func (c checks) add(uid, name string, f check) {
+	if c[uid] == nil {
+		c[uid] = map[string]check{}
+	}
+	c[uid][name] = f
 }
 
 // TestEveryPanelReturnsData fills a real InfluxDB through the real
@@ -81,8 +97,13 @@ func TestEveryPanelReturnsData(t *testing.T) {
 	fillLifecycle(t, c, start)
 	pullFromGraphSimulator(t, c)
 	importMeetings(t, c)
+	more := checks{}
+	implausibleChecks(more)
+	fillPaper(t, c, start, more)
+	fillCarbon(t, c, db, start, more)
 	client := db
 	spec := loadSpec(t)
+	ran := map[string]bool{}
 
 	targets := 0
 	for _, d := range dashboards {
@@ -135,9 +156,16 @@ func TestEveryPanelReturnsData(t *testing.T) {
 						}
 					}
 					if want, ok := expect[d.UID][name]; ok {
+						ran[d.UID+"/"+name] = true
 						got, ok := firstValue(series)
 						if !ok || math.Abs(got-want) > 0.01 {
 							t.Errorf("%s = %v, want %v\n%s", name, got, want, q)
+						}
+					}
+					if f, ok := more[d.UID][name]; ok {
+						ran[d.UID+"/"+name] = true
+						if msg := f(series); msg != "" {
+							t.Errorf("%s: %s\n%s", name, msg, q)
 						}
 					}
 				}
@@ -146,6 +174,20 @@ func TestEveryPanelReturnsData(t *testing.T) {
 	}
 	if targets < 40 {
 		t.Errorf("only %d targets ran; the dashboards were not read", targets)
+	}
+	for uid, names := range expect {
+		for name := range names {
+			if !ran[uid+"/"+name] {
+				t.Errorf("%s: no target %q: the figure was not checked", uid, name)
+			}
+		}
+	}
+	for uid, names := range more {
+		for name := range names {
+			if !ran[uid+"/"+name] {
+				t.Errorf("%s: no target %q: the check did not run", uid, name)
+			}
+		}
 	}
 }
 

@@ -53,6 +53,12 @@ type Battery struct {
 	Charge           float64 // 0–1
 	State            string
 	Serial           string // hw.serial_number, sent when set
+	// Implausible is what the agent withheld as implausible, with the
+	// values read (docs/agent.md, "Implausible readings"): sent as
+	// kretslopp.battery.implausible on every point of the battery, as
+	// agent/internal/report does. With it set, a DesignWh or FullWh of 0
+	// is a withheld reading and is not sent.
+	Implausible string
 }
 
 // Laptop returns a typical school laptop with one worn battery.
@@ -120,18 +126,25 @@ func (d Device) ResourceMetrics(ts time.Time) *metricpb.ResourceMetrics {
 		metrics = append(metrics, fs)
 	}
 	for _, b := range d.Batteries {
-		id := str(schema.AttrBatteryID, b.ID)
-		chargeAttrs := []*commonpb.KeyValue{id, str(schema.AttrBatteryState, b.State), str(schema.AttrBatteryVendor, "SMP")}
+		ids := []*commonpb.KeyValue{str(schema.AttrBatteryID, b.ID)}
+		if b.Implausible != "" {
+			ids = append(ids, str(schema.AttrBatteryImplausible, b.Implausible))
+		}
+		chargeAttrs := append(append([]*commonpb.KeyValue{}, ids...), str(schema.AttrBatteryState, b.State), str(schema.AttrBatteryVendor, "SMP"))
 		if b.Serial != "" {
 			chargeAttrs = append(chargeAttrs, str(schema.AttrBatterySerial, b.Serial))
 		}
-		metrics = append(metrics,
-			gauge(schema.MetricBatteryCharge, ts, b.Charge, chargeAttrs...),
-			gauge(schema.MetricBatteryDesign, ts, b.DesignWh, id),
-			gauge(schema.MetricBatteryFull, ts, b.FullWh, id),
-		)
+		metrics = append(metrics, gauge(schema.MetricBatteryCharge, ts, b.Charge, chargeAttrs...))
+		for _, e := range []struct {
+			name string
+			wh   float64
+		}{{schema.MetricBatteryDesign, b.DesignWh}, {schema.MetricBatteryFull, b.FullWh}} {
+			if b.Implausible == "" || e.wh != 0 {
+				metrics = append(metrics, gauge(e.name, ts, e.wh, ids...))
+			}
+		}
 		if b.CycleCount > 0 {
-			metrics = append(metrics, intGauge(schema.MetricBatteryCycles, ts, b.CycleCount, id))
+			metrics = append(metrics, intGauge(schema.MetricBatteryCycles, ts, b.CycleCount, ids...))
 		}
 	}
 	attrs := []*commonpb.KeyValue{
