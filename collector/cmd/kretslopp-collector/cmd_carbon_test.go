@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -161,5 +162,67 @@ NONE-1,Acer,Veriton X2690G,desktop,2015-01-01,recycled,2023-01-01
 	r = runCLI(t, db, "carbon", "models", "--config", good)
 	if r.code != 0 || !strings.Contains(r.stdout, "commit 61323eb5c3bb") || !strings.Contains(r.stdout, "class default: desktop") {
 		t.Errorf("carbon models table: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	reportCarbon(t, db, dir, good)
+}
+
+// reportCarbon: the report reads the configuration's carbon settings (the
+// baseline, the override file, the travel factors); a travel factor
+// without its source stops it; the travel estimate appears only when the
+// factors are set, labelled as an estimate.
+func reportCarbon(t *testing.T, db *influxtest.DB, dir, good string) {
+	t.Helper()
+	r := runCLI(t, db, "report", "--from", "2022", "--to", "2023", "--format", "json", "--config", good)
+	if r.code != 0 {
+		t.Fatalf("report --format json: exit %d\n%s", r.code, r.stderr)
+	}
+	var rep struct {
+		Carbon *struct {
+			Dataset struct {
+				Commit string `json:"commit"`
+			} `json:"dataset"`
+			Method struct {
+				BaselineYears float64 `json:"baseline_years"`
+				Overrides     string  `json:"overrides_file"`
+			} `json:"method"`
+			Matches map[string]int `json:"hardware_by_match"`
+			Years   []struct {
+				Year      int      `json:"year"`
+				PerDY     *float64 `json:"embodied_kg_per_device_year"`
+				Retired   int      `json:"retired"`
+				AvoidedKg float64  `json:"avoided_kg"`
+			} `json:"years"`
+			Travel json.RawMessage `json:"travel"`
+		} `json:"carbon"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	c := rep.Carbon
+	if c == nil || c.Dataset.Commit != carbon.Boavizta.Commit || c.Method.BaselineYears != 5 || !strings.HasSuffix(c.Method.Overrides, "overrides.csv") ||
+		c.Matches["exact"] != 1 || c.Matches["rule"] != 1 || c.Matches["override"] != 1 || c.Matches["none"] != 1 ||
+		len(c.Years) != 2 || c.Years[1].Year != 2023 || c.Years[1].Retired != 3 || c.Years[1].PerDY == nil || string(c.Travel) != "null" {
+		t.Fatalf("report's carbon section: %s", r.stdout)
+	}
+	r = runCLI(t, db, "report", "--from", "2022", "--to", "2023", "--format", "md", "--lang", "en", "--config", good)
+	if r.code != 0 || !strings.Contains(r.stdout, "## Embodied emissions (CO2e) over our computers' service lives") || strings.Contains(r.stdout, "Travel that video meetings") {
+		t.Errorf("report --format md: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+
+	factors := "carbon:\n  travel:\n" +
+		"    share_of_meetings_replacing_a_trip: {value: 0.1, source: \"TEST staff survey\"}\n" +
+		"    km_per_trip: {value: 40, source: \"TEST travel policy\"}\n" +
+		"    kg_co2e_per_km: {value: 0.12%s}\n"
+	bad := writeFile(t, dir, "travel-bad.yaml", fmt.Sprintf(factors, ""))
+	r = runCLI(t, db, "report", "--from", "2022", "--to", "2023", "--format", "json", "--config", bad)
+	if r.code != 1 || !strings.Contains(r.stderr, "carbon.travel.kg_co2e_per_km.source is empty: every factor needs its source") {
+		t.Errorf("report with a travel factor without a source: exit %d\n%s", r.code, r.stderr)
+	}
+	travel := writeFile(t, dir, "travel.yaml", fmt.Sprintf(factors, `, source: "TEST emission factor table"`))
+	r = runCLI(t, db, "report", "--template", "policy", "--from", "2022", "--to", "2023", "--format", "md", "--lang", "en", "--config", travel)
+	for _, w := range []string{"### Travel that video meetings may have replaced – an estimate", "**ESTIMATE, not measured.**", "| Emissions per km | 0.12 | kg CO2e/km | TEST emission factor table |"} {
+		if r.code != 0 || !strings.Contains(r.stdout, w) {
+			t.Errorf("results document with travel factors: exit %d, lacks %q\n%s\n%s", r.code, w, r.stdout, r.stderr)
+		}
 	}
 }

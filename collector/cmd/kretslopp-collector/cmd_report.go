@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register(command{Name: "report", Summary: "yearly sustainability report (meetings, fleet, batteries, uptime) or, with --template policy, the policy's results document (html, md, json or table)", Run: runReport})
+	register(command{Name: "report", Summary: "yearly sustainability report (meetings, fleet, batteries, uptime, embodied CO2e) or, with --template policy, the policy's results document (html, md, json or table)", Run: runReport})
 }
 
 func runReport(ctx context.Context, env *cliEnv, args []string) error {
@@ -52,12 +52,16 @@ func runReport(ctx context.Context, env *cliEnv, args []string) error {
 	if *life <= 0 {
 		return usageError{fmt.Sprintf("--planned-life %v: must be positive", *life)}
 	}
-	client, err := openInflux(env, *cfgPath)
+	client, cfg, err := openInfluxConfig(env, *cfgPath)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	opts := report.Options{PlannedLifeYears: *life}
+	co2, err := carbonOptions(cfg)
+	if err != nil {
+		return err
+	}
+	opts := report.Options{PlannedLifeYears: *life, Carbon: co2}
 	var (
 		rep    *report.Yearly
 		policy *report.Policy

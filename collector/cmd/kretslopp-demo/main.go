@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -192,15 +193,31 @@ func run() error {
 		return err
 	}
 
-	step("Meeting growth per platform and year, 2019–2021 (kretslopp-collector report --format json)")
+	thisYear := strconv.Itoa(time.Now().UTC().Year())
+	step("Embodied CO2e of the fleet's service lives (kretslopp-collector carbon models --json; report --format json: carbon)")
 	var out bytes.Buffer
+	if err := runCmd(ctx, collectorEnv, &out, collectorBin, "carbon", "models", "--json"); err != nil {
+		return err
+	}
+	if err := printModels(out.Bytes()); err != nil {
+		return err
+	}
+	out.Reset()
+	if err := runCmd(ctx, collectorEnv, &out, collectorBin, "report", "--from", "2019", "--to", thisYear, "--format", "json"); err != nil {
+		return err
+	}
+	if err := printCarbon(out.Bytes()); err != nil {
+		return err
+	}
+
+	step("Meeting growth per platform and year, 2019–2021 (kretslopp-collector report --format json)")
+	out.Reset()
 	if err := runCmd(ctx, collectorEnv, &out, collectorBin, "report", "--from", "2019", "--to", "2021", "--format", "json"); err != nil {
 		return err
 	}
 	if err := printGrowth(out.Bytes()); err != nil {
 		return err
 	}
-	thisYear := strconv.Itoa(time.Now().UTC().Year())
 	step("Fleet summary %s (kretslopp-collector report --format json)", thisYear)
 	out.Reset()
 	if err := runCmd(ctx, collectorEnv, &out, collectorBin, "report", "--from", thisYear, "--to", thisYear, "--format", "json"); err != nil {
@@ -449,6 +466,89 @@ func printFleet(data []byte) error {
 	fmt.Printf("    devices reporting: %d (as of %s), median age %s years, %d past their planned life\n", f.Devices, f.AsOf, num(f.MedianAgeYears), f.DueReplacement)
 	fmt.Printf("    batteries: %d, median health %s %%, %d below 80 %%, %d over 1,000 cycles; %d devices due for a battery\n",
 		f.Batteries, num(f.MedianHealth), f.BelowHealth, f.OverCycles, f.DueBattery)
+	return nil
+}
+
+// printModels summarises carbon models --json: how the fleet's models
+// found their footprints.
+func printModels(data []byte) error {
+	var rows []struct {
+		Manufacturer string   `json:"manufacturer"`
+		Model        string   `json:"model"`
+		Serials      int      `json:"serials"`
+		Match        string   `json:"match"`
+		Product      *string  `json:"product"`
+		ClassDefault *string  `json:"class_default"`
+		EmbodiedKg   float64  `json:"embodied_kg"`
+		Lifetime     *float64 `json:"lifetime_years"`
+	}
+	if err := json.Unmarshal(data, &rows); err != nil {
+		return fmt.Errorf("carbon models JSON: %w", err)
+	}
+	models, serials := map[string]int{}, map[string]int{}
+	for _, r := range rows {
+		models[r.Match]++
+		serials[r.Match] += r.Serials
+	}
+	fmt.Printf("    %d models: %d exact, %d by rule, %d by override, %d unmatched (class default)\n", len(rows), models["exact"], models["rule"], models["override"], models["none"])
+	fmt.Printf("    hardware: %d exact, %d by rule, %d by override, %d on a class default\n", serials["exact"], serials["rule"], serials["override"], serials["none"])
+	for _, r := range rows {
+		used := "?"
+		switch {
+		case r.Product != nil:
+			used = *r.Product
+		case r.ClassDefault != nil:
+			used = "class default: " + *r.ClassDefault
+		}
+		fmt.Printf("      %-32s %-9s %4d serials  %-36s %6.1f kg embodied\n", strings.TrimSpace(r.Manufacturer+" "+r.Model), r.Match, r.Serials, used, r.EmbodiedKg)
+	}
+	return nil
+}
+
+// printCarbon prints the report's carbon section per year.
+func printCarbon(data []byte) error {
+	var r struct {
+		Carbon *struct {
+			AsOf    string `json:"as_of"`
+			Dataset struct {
+				Name, Commit, License string
+			} `json:"dataset"`
+			Years []struct {
+				Year       int      `json:"year"`
+				Devices    int      `json:"devices"`
+				PerDY      *float64 `json:"embodied_kg_per_device_year"`
+				Retired    int      `json:"retired"`
+				AvoidedKg  float64  `json:"avoided_kg"`
+				LongerKg   float64  `json:"avoided_by_longer_lives_kg"`
+				ShorterKg  float64  `json:"extra_by_shorter_lives_kg"`
+				EmbodiedKg float64  `json:"embodied_kg"`
+			} `json:"years"`
+			Travel json.RawMessage `json:"travel"`
+		} `json:"carbon"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return fmt.Errorf("report JSON: %w", err)
+	}
+	c := r.Carbon
+	if c == nil {
+		return fmt.Errorf("report JSON has no carbon section")
+	}
+	fmt.Printf("    as of %s; footprints: %s, commit %.12s (%s)\n", c.AsOf, c.Dataset.Name, c.Dataset.Commit, c.Dataset.License)
+	fmt.Printf("    %6s %10s %22s %8s %18s %16s %18s\n", "year", "in service", "kg CO2e / device-year", "retired", "avoided kg (net)", "longer lives kg", "shorter lives kg")
+	for _, y := range c.Years {
+		perDY := "-"
+		if y.PerDY != nil {
+			perDY = fmt.Sprintf("%.1f", *y.PerDY)
+		}
+		avoided, longer, shorter := "-", "-", "-"
+		if y.Retired > 0 {
+			avoided, longer, shorter = fmt.Sprintf("%.1f", y.AvoidedKg), fmt.Sprintf("%.1f", y.LongerKg), fmt.Sprintf("%.1f", y.ShorterKg)
+		}
+		fmt.Printf("    %6d %10d %22s %8d %18s %16s %18s\n", y.Year, y.Devices, perDY, y.Retired, avoided, longer, shorter)
+	}
+	if string(c.Travel) == "null" {
+		fmt.Println("    no travel estimate: carbon.travel is not configured (docs/carbon.md)")
+	}
 	return nil
 }
 

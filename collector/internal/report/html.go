@@ -23,10 +23,15 @@ type view struct {
 	// reports time by modality, and one of total meeting minutes.
 	MinutesCharts []Chart
 	Highlight     []string
+	Carbon        *carbonView
 }
 
 func newView(y *Yearly, lang Lang, withCharts bool) (*view, error) {
 	v := &view{Lang: lang, Y: y, Title: fmt.Sprintf(lang.T("title"), y.From, y.To), Generated: y.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC"), Charts: map[string]Chart{}}
+	var err error
+	if v.Carbon, err = newCarbonView(y.Carbon, y.From, y.To, lang, withCharts); err != nil {
+		return nil, err
+	}
 	if withCharts {
 		cs, err := y.Charts(lang)
 		if err != nil {
@@ -80,6 +85,7 @@ func (v *view) funcs() template.FuncMap {
 		"month":    func(y, m int) string { return fmt.Sprintf("%s %d", l.Month(m), y) },
 		"platform": platformName,
 		"md":       mdEscape,
+		"right":    right,
 		"serials":  func(s []string) string { return listN(s, 50, l) },
 		"notseen": func(ns []lifecycle.NotSeen) string {
 			s := make([]string, len(ns))
@@ -114,11 +120,64 @@ figcaption{font-weight:600;margin-bottom:.3rem}
 .kpi{flex:1 1 12rem;border:1px solid #dde3e6;border-radius:6px;padding:.6rem .8rem;background:#f6faf7}
 .kpi b{display:block;font-size:1.5rem;color:#2f7d4f}
 .highlight{font-size:1.15rem;background:#eef7f1;border-left:4px solid #2f7d4f;padding:.5rem .8rem}
-@media print{figure.chart{break-inside:avoid}}
+.nodata{background:#fdf6e3;border-left:4px solid #c9a227;padding:.5rem .8rem}
+.note{color:#3d4f5a;font-size:.95rem}
+.source{color:#5b6b75;font-size:.85rem}
+td code,.source code{font-size:.8rem;color:#5b6b75}
+.estimate{margin:1.8rem 0;padding:.2rem 1rem .6rem;border:2px dashed #b7791f;border-radius:6px;background:#fffaf0}
+.estimate h3{margin-top:.8rem;color:#8a5a00}
+.estimate strong{color:#8a5a00}
+@media print{figure.chart,.estimate{break-inside:avoid}}
 `
 
-// mdEscape keeps a cell's "|" from ending a Markdown table cell.
-func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+// sharedHTML holds what both HTML documents draw alike: a table with its
+// caption and source line, and an estimate box (a figure that is not
+// measured, with its factors).
+const sharedHTML = `{{define "table"}}{{if eq .H 4}}<h4>{{.Caption}}</h4>{{else}}<h3>{{.Caption}}</h3>{{end}}
+<table{{with .ID}} data-table="{{.}}"{{end}}>
+<thead><tr>{{$t := .}}{{range $i, $h := .Head}}<th{{if right $t.Num $i}} class="n"{{end}}>{{$h}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Rows}}<tr>{{range $i, $c := .}}<td{{if right $t.Num $i}} class="n"{{end}}>{{$c}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+{{with .Source}}<p class="source">{{t "p.source"}}: <code>{{.}}</code></p>
+{{end}}{{end}}
+{{define "estimate"}}<aside class="estimate" data-estimate="{{.ID}}">
+<h3>{{.Title}}</h3>
+<p><strong>{{.Label}}</strong> {{.Note}}</p>
+{{range .Tables}}{{template "table" .}}{{end}}</aside>
+{{end}}`
+
+// sharedMarkdown is sharedHTML in Markdown.
+const sharedMarkdown = `{{define "table"}}
+{{if eq .H 4}}####{{else}}###{{end}} {{md .Caption}}
+
+|{{range .Head}} {{md .}} |{{end}}
+|{{$t := .}}{{range $i, $h := .Head}}{{if right $t.Num $i}}--:{{else}}---{{end}}|{{end}}
+{{range .Rows}}|{{range .}} {{md .}} |{{end}}
+{{end}}{{with .Source}}
+{{t "p.source"}}: ` + "`{{.}}`" + `
+{{end}}{{end}}
+{{define "estimate"}}
+### {{md .Title}}
+
+**{{md .Label}}** {{md .Note}}
+{{range .Tables}}{{template "table" .}}{{end}}{{end}}`
+
+// right says whether column i of a table is right-aligned (numeric).
+func right(num []bool, i int) bool { return i < len(num) && num[i] }
+
+// mdEscaper makes text from data plain text in Markdown: a backslash
+// before every character CommonMark (and GitHub's tables and
+// strikethrough) could read as markup within a line — emphasis, code,
+// links and images, raw HTML, entities, a table cell's end — and a line
+// break as a space, so that a table row stays one line. CommonMark: "Any
+// ASCII punctuation character may be backslash-escaped".
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`,
+	"|", `\|`, "&", `\&`, "~", `\~`, "\r\n", " ", "\n", " ", "\r", " ")
+
+// mdEscape escapes a string for Markdown text or a table cell (mdEscaper).
+func mdEscape(s string) string { return mdEscaper.Replace(s) }
 
 // listN joins the first n entries and says how many more there are.
 func listN(s []string, n int, l Lang) string {
@@ -147,7 +206,7 @@ func WriteHTML(w io.Writer, y *Yearly, lang Lang) error {
 	if err != nil {
 		return err
 	}
-	t, err := template.New("html").Funcs(v.funcs()).Parse(htmlTemplate)
+	t, err := template.New("html").Funcs(v.funcs()).Parse(htmlTemplate + sharedHTML)
 	if err != nil {
 		return fmt.Errorf("report template: %w", err)
 	}
@@ -163,7 +222,7 @@ func WriteMarkdown(w io.Writer, y *Yearly, lang Lang) error {
 	if err != nil {
 		return err
 	}
-	t, err := texttemplate.New("md").Funcs(texttemplate.FuncMap(v.funcs())).Parse(markdownTemplate)
+	t, err := texttemplate.New("md").Funcs(texttemplate.FuncMap(v.funcs())).Parse(markdownTemplate + sharedMarkdown)
 	if err != nil {
 		return fmt.Errorf("report template: %w", err)
 	}
@@ -296,6 +355,21 @@ const htmlTemplate = `<!DOCTYPE html>
 <p>{{tf "l.never" (int (len .NeverReported))}} {{notseen .NeverReported}}</p>
 {{else}}<p>{{t "l.no_inventory"}}</p>{{end}}
 {{end}}
+
+<div class="part" data-part="carbon">
+<h2 id="carbon">{{t "h.co2"}}</h2>
+{{with .Carbon}}{{if .NoData}}<p class="nodata" data-nodata="carbon">{{.NoData}}</p>
+{{else}}<p>{{.Intro}}</p>
+<div class="kpis">
+{{range .KPIs}}<div class="kpi"><b>{{.Value}}</b>{{.Label}}</div>
+{{end}}</div>
+{{range .Tables}}{{template "table" .}}{{end}}<p class="note">{{t "co2.note_kg"}}</p>
+{{range .Charts}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>
+{{end}}<p class="note">{{.Matches}}</p>
+<p class="note">{{.Baseline}}</p>
+<p class="source" data-citation="carbon">{{.Citation}}</p>
+{{end}}{{with .Travel}}{{template "estimate" .}}{{end}}{{end}}
+</div>
 
 <h2 id="method">{{t "h.method"}}</h2>
 <p>{{t "m.text1"}}</p>
@@ -432,7 +506,24 @@ const markdownTemplate = `# {{.Title}}
 {{else}}
 {{t "l.no_inventory"}}
 {{end}}{{end}}
+## {{t "h.co2"}}
+{{with .Carbon}}{{if .NoData}}
+{{md .NoData}}
+{{else}}
+{{md .Intro}}
 
+| | |
+|---|--:|
+{{range .KPIs}}| {{md .Label}} | {{.Value}} |
+{{end}}{{range .Tables}}{{template "table" .}}{{end}}
+{{t "co2.note_kg"}}
+
+{{md .Matches}}
+
+{{md .Baseline}}
+
+{{md .Citation}}
+{{end}}{{with .Travel}}{{template "estimate" .}}{{end}}{{end}}
 ## {{t "h.method"}}
 
 {{t "m.text1"}}

@@ -35,7 +35,12 @@ type pageInfo struct {
 	Title    string
 	Charts   map[string]chartInfo
 	Sections []string // data-section of each <section>, in order
-	NoData   []string // sections that say they have no data
+	NoData   []string // sections (and parts) that say they have no data
+	// Parts are "section/part" for each part of a section (data-part).
+	Parts []string
+	// Estimates are "ID in section" for each estimate box (data-estimate)
+	// that is drawn (not empty), with the section it is in ("" outside one).
+	Estimates []string
 }
 
 // measureCharts runs in the page: per chart, its size, how much it draws,
@@ -126,6 +131,8 @@ func openInChromium(t *testing.T, page []byte, name string) pageInfo {
 		chromedp.Evaluate(measureCharts, &charts),
 		chromedp.Evaluate(`[...document.querySelectorAll("section[data-section]")].map(s => s.dataset.section)`, &info.Sections),
 		chromedp.Evaluate(`[...document.querySelectorAll("[data-nodata]")].map(s => s.dataset.nodata)`, &info.NoData),
+		chromedp.Evaluate(`[...document.querySelectorAll("[data-part]")].map(p => (p.closest("section[data-section]")?.dataset.section ?? "") + "/" + p.dataset.part)`, &info.Parts),
+		chromedp.Evaluate(`[...document.querySelectorAll("aside[data-estimate]")].filter(a => a.getBoundingClientRect().height > 50).map(a => a.dataset.estimate + " in " + (a.closest("section[data-section]")?.dataset.section ?? ""))`, &info.Estimates),
 		chromedp.FullScreenshot(&png, 90),
 	)
 	if err != nil {
@@ -152,6 +159,27 @@ func openInChromium(t *testing.T, page []byte, name string) pageInfo {
 			t.Fatal(err)
 		}
 		t.Logf("chart screenshot: %s", p)
+	}
+	// The parts of a page and its estimate boxes, each on its own.
+	var boxes []string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`[...document.querySelectorAll("[data-part],aside[data-estimate]")].map(e => e.dataset.part ? "part-" + e.dataset.part : "estimate-" + e.dataset.estimate)`, &boxes)); err != nil {
+		t.Errorf("parts: %v", err)
+	}
+	for _, b := range boxes {
+		sel := fmt.Sprintf(`[data-part=%q]`, strings.TrimPrefix(b, "part-"))
+		if strings.HasPrefix(b, "estimate-") {
+			sel = fmt.Sprintf(`aside[data-estimate=%q]`, strings.TrimPrefix(b, "estimate-"))
+		}
+		var one []byte
+		if err := chromedp.Run(ctx, chromedp.Screenshot(sel, &one, chromedp.NodeVisible)); err != nil {
+			t.Errorf("screenshot of %s: %v", b, err)
+			continue
+		}
+		p := filepath.Join(shots, name+"-"+b+".png")
+		if err := os.WriteFile(p, one, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", p)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -203,8 +231,9 @@ func selfContained(t *testing.T, html string) {
 // labels of a chart overlap.
 func TestYearlyHTMLInChromium(t *testing.T) {
 	testkit.Tool(t, "chromium", "chromium-browser") // fail early, before the fixture, when Chromium is missing
-	y := fixture(t)
-	wantCharts := []string{"meetings-by-year", "meetings-by-month", "modality-teams", "meeting-minutes", "device-age", "battery-health", "uptime", "rounds", "service-life", "certifications"}
+	y := fixture(t, true)
+	wantCharts := []string{"meetings-by-year", "meetings-by-month", "modality-teams", "meeting-minutes", "device-age", "battery-health", "uptime", "rounds", "service-life", "certifications",
+		"co2-per-device-year", "co2-retired"}
 	for _, lang := range []report.Lang{report.Swedish, report.English} {
 		t.Run(string(lang), func(t *testing.T) {
 			var page bytes.Buffer
@@ -224,6 +253,11 @@ func TestYearlyHTMLInChromium(t *testing.T) {
 				t.Errorf("title %q", info.Title)
 			}
 			checkCharts(t, info, wantCharts)
+			// The travel estimate (travel factors are set) is drawn in its
+			// own box, outside the measured figures.
+			if strings.Join(info.Parts, ",") != "/carbon" || strings.Join(info.Estimates, ",") != "travel in " {
+				t.Errorf("parts %v, estimate boxes %v", info.Parts, info.Estimates)
+			}
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/kretslopp/kretslopp/collector/internal/carbon"
 	"github.com/kretslopp/kretslopp/collector/internal/devices"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
@@ -35,8 +36,12 @@ type Policy struct {
 	Meetings    *PolicyMeetings    `json:"meetings"`    // 5
 	Printing    *paper.Printing    `json:"printing"`    // 6
 	Mail        *paper.Mail        `json:"mail"`        // 7
-	// Further sections (the carbon footprint of issue 13) are added here
-	// as fields, in policySections (policy_html.go) and in docs/report.md.
+	// Carbon is the yearly report's carbon section for the document's
+	// years, in the same shape: the documents print its embodied and
+	// avoided CO2e under activity 4 and its travel estimate (only with
+	// carbon.travel) under activity 5. Further sections are added here as
+	// fields, in policySections (policy_html.go) and in docs/report.md.
+	Carbon *carbon.Section `json:"carbon"`
 }
 
 // PolicyReuse is activity 1: hardware reused in a second and third round,
@@ -182,6 +187,9 @@ func BuildPolicy(ctx context.Context, q devices.Querier, from, to int, opts Opti
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	if p.Mail, err = paper.BuildMail(ctx, q, from, to); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if p.Carbon, err = carbon.Build(ctx, q, from, to, opts.Carbon, now); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	return p, nil

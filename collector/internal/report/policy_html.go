@@ -15,15 +15,22 @@ import (
 // section is one activity of the results document, already formatted for
 // one language. HTML and Markdown render the same sections.
 type section struct {
-	N       int
-	ID      string // the activity's JSON key
-	Title   string
-	Policy  string   // what the policy's action plan set out to do
-	NoData  string   // set when the section has no data: said instead of figures
-	Figures []figure // the report year against the year before
-	Tables  []table
-	Charts  []Chart
-	Notes   []string
+	N              int
+	ID             string // the activity's JSON key (a part's: its own)
+	Title          string
+	Policy         string   // what the policy's action plan set out to do
+	NoData         string   // set when the section has no data: said instead of figures
+	Year, Previous int      // the years the figures compare
+	Figures        []figure // the report year against the year before
+	Tables         []table
+	Charts         []Chart
+	Notes          []string
+	// Parts are parts of the activity with data of their own (the CO2e of
+	// activity 4), each saying so when it has none.
+	Parts []section
+	// Estimate is a figure that is not measured (the travel estimate of
+	// activity 5), printed apart from the measured ones.
+	Estimate *estimateBox
 }
 
 // figure is one figure of the report year and the year before, with the
@@ -34,7 +41,9 @@ type figure struct {
 
 // table is a table of a section, with the measurement it comes from.
 type table struct {
+	ID      string // data-table in HTML, for tests and styles; may be empty
 	Caption string
+	H       int // heading level of the caption: 3 (0) or 4
 	Head    []string
 	Num     []bool // right-aligned (numeric) columns
 	Rows    [][]string
@@ -95,6 +104,15 @@ func (f *figures) years(label, source string, cur, prev *float64) {
 	f.add(label, source, num(cur), num(prev), change, cur != nil || prev != nil)
 }
 
+// kg adds an amount of kg CO2e; the change is the difference in kg.
+func (f *figures) kg(label, source string, cur, prev *float64) {
+	change := "–"
+	if cur != nil && prev != nil {
+		change = fmt.Sprintf(f.lang.T("p.kg"), f.lang.signed(math.Round((*cur-*prev)*10)/10))
+	}
+	f.add(label, source, f.lang.kgOf(cur), f.lang.kgOf(prev), change, cur != nil || prev != nil)
+}
+
 func (l Lang) signed(v float64) string {
 	s := l.Number(v, 1)
 	if v > 0 {
@@ -117,17 +135,89 @@ func positive(n int) *int64 {
 func (p *Policy) policySections(lang Lang, withCharts bool) ([]section, error) {
 	var out []section
 	for i, build := range []func(Lang, bool) (section, error){
-		p.reuseSection, p.procurementSection, p.socialSection, p.longevitySection,
-		p.meetingsSection, p.printingSection, p.mailSection,
+		p.reuseSection, p.procurementSection, p.socialSection, p.longevityWithCarbon,
+		p.meetingsWithTravel, p.printingSection, p.mailSection,
 	} {
 		s, err := build(lang, withCharts)
 		if err != nil {
 			return nil, err
 		}
-		s.N = i + 1
+		s.N, s.Year, s.Previous = i+1, p.Year, p.Previous
+		for j := range s.Parts {
+			s.Parts[j].Year, s.Parts[j].Previous = p.Year, p.Previous
+		}
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// longevityWithCarbon is activity 4 with its CO2e: what the service
+// lives measured there mean in embodied emissions.
+func (p *Policy) longevityWithCarbon(lang Lang, withCharts bool) (section, error) {
+	s, err := p.longevitySection(lang, withCharts)
+	if err != nil {
+		return s, err
+	}
+	c, err := p.carbonPart(lang, withCharts)
+	s.Parts = append(s.Parts, c)
+	return s, err
+}
+
+// carbonPart is the CO2e of activity 4: embodied CO2e per device-year and
+// the emissions the lives of retired hardware avoided or caused, the
+// report year against the year before, with the tables and charts of the
+// yearly report's CO2e section.
+func (p *Policy) carbonPart(lang Lang, withCharts bool) (section, error) {
+	s := section{ID: "carbon", Title: lang.T("p4.co2")}
+	cv, err := newCarbonView(p.Carbon, p.From, p.To, lang, withCharts)
+	if err != nil {
+		return s, err
+	}
+	if cv.NoData != "" {
+		s.NoData = cv.NoData
+		return s, nil
+	}
+	cur, okCur := carbonYear(p.Carbon, p.Year)
+	prev, okPrev := carbonYear(p.Carbon, p.Previous)
+	count := func(ok bool, n int) *int64 {
+		if !ok {
+			return nil
+		}
+		return intp(n)
+	}
+	deviceYears := func(ok bool, v float64) *float64 {
+		if !ok {
+			return nil
+		}
+		return &v
+	}
+	source := carbonSource(p.Carbon.Dataset)
+	f := figures{lang: lang}
+	f.kg(lang.T("p4.co2_per_dy"), source, cur.EmbodiedKgPerDeviceYear, prev.EmbodiedKgPerDeviceYear)
+	f.count(lang.T("p4.co2_devices"), "inventory.purchase_date, inventory.status_date, device_daily.last_seen", count(okCur, cur.Devices), count(okPrev, prev.Devices))
+	f.years(lang.T("p4.co2_device_years"), "inventory.purchase_date, inventory.status_date, device_daily.last_seen", deviceYears(okCur, cur.DeviceYears), deviceYears(okPrev, prev.DeviceYears))
+	f.count(lang.T("p4.co2_retired"), "inventory.status, inventory.status_date", count(okCur, cur.Retired), count(okPrev, prev.Retired))
+	f.kg(lang.T("p4.co2_avoided"), source, retiredKg(cur.Figures, cur.AvoidedByLongerLivesKg), retiredKg(prev.Figures, prev.AvoidedByLongerLivesKg))
+	f.kg(lang.T("p4.co2_extra"), source, retiredKg(cur.Figures, cur.ExtraByShorterLivesKg), retiredKg(prev.Figures, prev.ExtraByShorterLivesKg))
+	f.kg(lang.T("p4.co2_net"), source, retiredKg(cur.Figures, cur.AvoidedKg), retiredKg(prev.Figures, prev.AvoidedKg))
+	s.Figures = f.list
+	for _, t := range cv.Tables {
+		t.H = 4
+		s.Tables = append(s.Tables, t)
+	}
+	s.Charts = cv.Charts
+	s.Notes = []string{lang.T("co2.note_kg"), cv.Intro, cv.Matches, cv.Baseline, cv.Citation}
+	return s, nil
+}
+
+// meetingsWithTravel is activity 5 with, only when the analyst set
+// carbon.travel, the travel estimate in a box of its own.
+func (p *Policy) meetingsWithTravel(lang Lang, withCharts bool) (section, error) {
+	s, err := p.meetingsSection(lang, withCharts)
+	if p.Carbon != nil {
+		s.Estimate = travelBox(p.Carbon.Travel, p.From, p.To, lang)
+	}
+	return s, err
 }
 
 func (p *Policy) reuseYear(y int) (ReuseYear, bool) {
@@ -505,12 +595,10 @@ func newPolicyView(p *Policy, lang Lang, withCharts bool) (*policyView, error) {
 
 func policyFuncs(l Lang) template.FuncMap {
 	return template.FuncMap{
-		"t":  l.T,
-		"tf": func(key string, args ...any) string { return fmt.Sprintf(l.T(key), args...) },
-		"md": func(s string) string { return mdEscape(s) },
-		"num": func(nums []bool, i int) bool {
-			return i < len(nums) && nums[i]
-		},
+		"t":     l.T,
+		"tf":    func(key string, args ...any) string { return fmt.Sprintf(l.T(key), args...) },
+		"md":    mdEscape,
+		"right": right,
 	}
 }
 
@@ -521,7 +609,7 @@ func WritePolicyHTML(w io.Writer, p *Policy, lang Lang) error {
 	if err != nil {
 		return err
 	}
-	t, err := template.New("policy").Funcs(policyFuncs(lang)).Parse(policyHTMLTemplate)
+	t, err := template.New("policy").Funcs(policyFuncs(lang)).Parse(policyHTMLTemplate + sharedHTML)
 	if err != nil {
 		return fmt.Errorf("report template: %w", err)
 	}
@@ -537,7 +625,7 @@ func WritePolicyMarkdown(w io.Writer, p *Policy, lang Lang) error {
 	if err != nil {
 		return err
 	}
-	t, err := texttemplate.New("policy-md").Funcs(texttemplate.FuncMap(policyFuncs(lang))).Parse(policyMarkdownTemplate)
+	t, err := texttemplate.New("policy-md").Funcs(texttemplate.FuncMap(policyFuncs(lang))).Parse(policyMarkdownTemplate + sharedMarkdown)
 	if err != nil {
 		return fmt.Errorf("report template: %w", err)
 	}
@@ -555,11 +643,8 @@ const policyHTMLTemplate = `<!DOCTYPE html>
 <title>{{.Title}}</title>
 <style>` + reportCSS + `
 .policy{font-style:italic;color:#3d4f5a}
-.nodata{background:#fdf6e3;border-left:4px solid #c9a227;padding:.5rem .8rem}
-.note{color:#3d4f5a;font-size:.95rem}
-.source{color:#5b6b75;font-size:.85rem}
-td code,.source code{font-size:.8rem;color:#5b6b75}
 nav ol{columns:2;column-gap:3rem}nav li{break-inside:avoid}
+.part{margin-top:1.5rem}
 </style>
 </head>
 <body>
@@ -571,27 +656,23 @@ nav ol{columns:2;column-gap:3rem}nav li{break-inside:avoid}
 <section id="{{.ID}}" data-section="{{.ID}}">
 <h2>{{.N}}. {{.Title}}</h2>
 <p class="policy">{{.Policy}}</p>
-{{if .NoData}}<p class="nodata" data-nodata="{{.ID}}">{{.NoData}}</p>
+{{template "body" .}}</section>
+{{end}}
+</body>
+</html>
+{{define "body"}}{{if .NoData}}<p class="nodata" data-nodata="{{.ID}}">{{.NoData}}</p>
 {{else}}{{if .Figures}}<table class="figures">
-<thead><tr><th>{{t "p.figure"}}</th><th class="n">{{$.Year}}</th><th class="n">{{$.Previous}}</th><th class="n">{{t "p.change"}}</th><th>{{t "p.source"}}</th></tr></thead>
+<thead><tr><th>{{t "p.figure"}}</th><th class="n">{{.Year}}</th><th class="n">{{.Previous}}</th><th class="n">{{t "p.change"}}</th><th>{{t "p.source"}}</th></tr></thead>
 <tbody>
 {{range .Figures}}<tr><td>{{.Label}}</td><td class="n">{{.Value}}</td><td class="n">{{.Previous}}</td><td class="n">{{.Change}}</td><td><code>{{.Source}}</code></td></tr>
 {{end}}</tbody>
 </table>
-{{end}}{{range .Tables}}<h3>{{.Caption}}</h3>
-<table>
-<thead><tr>{{$t := .}}{{range $i, $h := .Head}}<th{{if num $t.Num $i}} class="n"{{end}}>{{$h}}</th>{{end}}</tr></thead>
-<tbody>
-{{range .Rows}}<tr>{{range $i, $c := .}}<td{{if num $t.Num $i}} class="n"{{end}}>{{$c}}</td>{{end}}</tr>
-{{end}}</tbody>
-</table>
-<p class="source">{{t "p.source"}}: <code>{{.Source}}</code></p>
-{{end}}{{range .Charts}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>
+{{end}}{{range .Tables}}{{template "table" .}}{{end}}{{range .Charts}}<figure class="chart" data-chart="{{.ID}}"><figcaption>{{.Title}}</figcaption>{{.SVG}}</figure>
 {{end}}{{end}}{{range .Notes}}<p class="note">{{.}}</p>
-{{end}}</section>
-{{end}}
-</body>
-</html>
+{{end}}{{range .Parts}}<div class="part" id="{{.ID}}" data-part="{{.ID}}">
+<h3>{{.Title}}</h3>
+{{template "body" .}}</div>
+{{end}}{{with .Estimate}}{{template "estimate" .}}{{end}}{{end}}
 `
 
 const policyMarkdownTemplate = `# {{.Title}}
@@ -603,20 +684,15 @@ const policyMarkdownTemplate = `# {{.Title}}
 ## {{.N}}. {{md .Title}}
 
 *{{md .Policy}}*
-{{if .NoData}}
+{{template "body" .}}{{end}}
+{{- define "body"}}{{if .NoData}}
 > {{md .NoData}}
 {{else}}{{if .Figures}}
-| {{t "p.figure"}} | {{$.Year}} | {{$.Previous}} | {{t "p.change"}} | {{t "p.source"}} |
+| {{t "p.figure"}} | {{.Year}} | {{.Previous}} | {{t "p.change"}} | {{t "p.source"}} |
 |---|--:|--:|--:|---|
 {{range .Figures}}| {{md .Label}} | {{.Value}} | {{.Previous}} | {{.Change}} | ` + "`{{.Source}}`" + ` |
-{{end}}{{end}}{{range .Tables}}
-### {{md .Caption}}
-
-|{{range .Head}} {{md .}} |{{end}}
-|{{$t := .}}{{range $i, $h := .Head}}{{if num $t.Num $i}}--:{{else}}---{{end}}|{{end}}
-{{range .Rows}}|{{range .}} {{md .}} |{{end}}
-{{end}}
-{{t "p.source"}}: ` + "`{{.Source}}`" + `
-{{end}}{{end}}{{range .Notes}}
+{{end}}{{end}}{{range .Tables}}{{template "table" .}}{{end}}{{end}}{{range .Notes}}
 {{md .}}
-{{end}}{{end}}`
+{{end}}{{range .Parts}}
+### {{md .Title}}
+{{template "body" .}}{{end}}{{with .Estimate}}{{template "estimate" .}}{{end}}{{end}}`

@@ -230,7 +230,7 @@ func TestPolicyWithoutData(t *testing.T) {
 func TestPolicyHTMLInChromium(t *testing.T) {
 	testkit.Tool(t, "chromium", "chromium-browser") // fail early, before the fixture, when Chromium is missing
 	db := fixtureDB(t)
-	p := buildPolicy(t, db, 2019, 2021)
+	p := buildPolicyWith(t, db, 2019, 2021, fixtureCarbon(t, true))
 	wantSections := []string{"reuse", "procurement", "social", "longevity", "meetings", "printing", "mail"}
 	for _, lang := range []report.Lang{report.Swedish, report.English} {
 		t.Run(string(lang), func(t *testing.T) {
@@ -246,7 +246,13 @@ func TestPolicyHTMLInChromium(t *testing.T) {
 			if strings.Join(info.NoData, ",") != "social" {
 				t.Errorf("sections saying they have no data: %v", info.NoData)
 			}
-			checkCharts(t, info, []string{"certifications", "battery-health-by-age", "meetings-by-year", "printing-not-printed-by-year", "printing-not-printed-by-month", "mail-share-by-system"})
+			checkCharts(t, info, []string{"certifications", "battery-health-by-age", "co2-per-device-year", "co2-retired", "meetings-by-year",
+				"printing-not-printed-by-year", "printing-not-printed-by-month", "mail-share-by-system"})
+			// The CO2e is a part of activity 4, the travel estimate a box in
+			// activity 5.
+			if strings.Join(info.Parts, ",") != "longevity/carbon" || strings.Join(info.Estimates, ",") != "travel in meetings" {
+				t.Errorf("parts %v, estimate boxes %v", info.Parts, info.Estimates)
+			}
 		})
 	}
 	t.Run("without-data", func(t *testing.T) {
@@ -256,8 +262,8 @@ func TestPolicyHTMLInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 		info := openInChromium(t, page.Bytes(), "policy-empty")
-		if strings.Join(info.NoData, ",") != strings.Join(wantSections, ",") || len(info.Charts) != 0 {
-			t.Errorf("no-data sections %v, charts %d", info.NoData, len(info.Charts))
+		if strings.Join(info.NoData, ",") != "reuse,procurement,social,longevity,carbon,meetings,printing,mail" || len(info.Charts) != 0 || len(info.Estimates) != 0 {
+			t.Errorf("no-data sections %v, charts %d, estimates %v", info.NoData, len(info.Charts), info.Estimates)
 		}
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+
+	"github.com/kretslopp/kretslopp/collector/internal/carbon"
 )
 
 // WriteYearlyTable writes the meetings table (as WriteTable) and then the
@@ -60,6 +62,23 @@ func WriteYearlyTable(w io.Writer, y *Yearly) error {
 		fmt.Fprintf(tw, "candidates for another round (batteries >= 80 %%)\t%d\n", l.ReuseCandidates)
 		fmt.Fprintf(tw, "reporting, not in inventory\t%d\n", len(l.MissingFromInventory))
 		fmt.Fprintf(tw, "in inventory, never reported\t%d\n", len(l.NeverReported))
+	}
+	if c := y.Carbon; c != nil {
+		fmt.Fprintf(tw, "\nEmbodied CO2e as of %s (footprints: %s)\t\n", c.AsOf, c.Dataset.Short())
+		fmt.Fprintf(tw, "hardware: exact / rule / override / class default\t%d / %d / %d / %d\n", c.Matches[carbon.KindExact], c.Matches[carbon.KindRule], c.Matches[carbon.KindOverride], c.Matches[carbon.KindNone])
+		for _, yr := range c.Years {
+			fmt.Fprintf(tw, "%d: kg per device-year\t%s (%d in service, %s device-years)\n", yr.Year, num(yr.EmbodiedKgPerDeviceYear), yr.Devices, English.Number(yr.DeviceYears, 1))
+			if yr.Retired > 0 {
+				fmt.Fprintf(tw, "%d: kg avoided by hardware retired (net)\t%s (%d retired; %s by longer lives, %s extra by shorter)\n", yr.Year, English.Number(yr.AvoidedKg, 1), yr.Retired,
+					English.Number(yr.AvoidedByLongerLivesKg, 1), English.Number(yr.ExtraByShorterLivesKg, 1))
+			}
+		}
+		if t := c.Travel; t != nil {
+			fmt.Fprintf(tw, "\nTravel ESTIMATE (not measured): meetings x %g share replacing a trip x %g km x %g kg CO2e/km\t\n", t.Factors.ShareReplacingTrip.Value, t.Factors.KmPerTrip.Value, t.Factors.KgCO2ePerKm.Value)
+			for _, ty := range t.Years {
+				fmt.Fprintf(tw, "%d: estimated kg CO2e\t%s (%d meetings)\n", ty.Year, English.Number(ty.EstimatedKgCO2e, 1), ty.Meetings)
+			}
+		}
 	}
 	fmt.Fprintln(tw, "\nsource\tfirst day\tlast day\tdays")
 	for _, s := range y.Method {

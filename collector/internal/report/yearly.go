@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/kretslopp/kretslopp/collector/internal/carbon"
 	"github.com/kretslopp/kretslopp/collector/internal/devices"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
@@ -15,14 +16,18 @@ import (
 
 // Yearly is the yearly sustainability report: the meetings report (its
 // JSON fields stay at the top level: meetings_by_year, …) plus minutes by
-// modality, the fleet and the method (which days each source covers).
+// modality, the fleet, the hardware's longevity, its embodied CO2e and
+// the method (which days each source covers).
 type Yearly struct {
 	*MeetingsReport
 	GeneratedAt time.Time            `json:"generated_at"`
 	Minutes     []MinutesRow         `json:"minutes_by_year"`
 	Fleet       *devices.Fleet       `json:"fleet"`
 	Longevity   *lifecycle.Longevity `json:"longevity"`
-	Method      []devices.SourceSpan `json:"method"`
+	// Carbon is the embodied CO2e over service life and, only with the
+	// analyst's travel factors, the travel estimate (docs/carbon.md).
+	Carbon *carbon.Section      `json:"carbon"`
+	Method []devices.SourceSpan `json:"method"`
 }
 
 // MinutesRow is one platform's meeting time in one year, in minutes, by
@@ -44,6 +49,10 @@ type Options struct {
 	PlannedLifeYears float64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Carbon configures the CO2e figures (config carbon.*; the command
+	// passes the configuration's). The zero value takes a 4-year baseline
+	// for every device, no overrides and no travel estimate.
+	Carbon carbon.Options
 }
 
 // BuildYearly reads everything the yearly report needs for the calendar
@@ -71,6 +80,9 @@ func BuildYearly(ctx context.Context, q devices.Querier, from, to int, opts Opti
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	if y.Longevity, err = lifecycle.Build(ctx, q, from, to, opts.PlannedLifeYears, now); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if y.Carbon, err = carbon.Build(ctx, q, from, to, opts.Carbon, now); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	start := time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)

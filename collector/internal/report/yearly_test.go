@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kretslopp/kretslopp/collector/internal/carbon"
 	"github.com/kretslopp/kretslopp/collector/internal/devices/devicestest"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
@@ -144,21 +145,15 @@ func fixtureDB(t *testing.T) *influxtest.DB {
 	return db
 }
 
-// fixture is the yearly report 2019–2021 of fixtureDB.
-func fixture(t *testing.T) *report.Yearly {
+// fixture is the yearly report 2019–2021 of fixtureDB, with the carbon
+// configuration of the tests (fixtureCarbon; travel: with travel factors).
+func fixture(t *testing.T, travel bool) *report.Yearly {
 	t.Helper()
-	db := fixtureDB(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	y, err := report.BuildYearly(ctx, db.Client(t), 2019, 2021, report.Options{PlannedLifeYears: 5, Now: func() time.Time { return reportNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return y
+	return buildYearly(t, fixtureDB(t), 2019, 2021, fixtureCarbon(t, travel))
 }
 
 func TestYearlyReportJSON(t *testing.T) {
-	y := fixture(t)
+	y := fixture(t, false)
 	var buf bytes.Buffer
 	if err := report.WriteYearlyJSON(&buf, y); err != nil {
 		t.Fatal(err)
@@ -173,6 +168,7 @@ func TestYearlyReportJSON(t *testing.T) {
 		Minutes []map[string]any `json:"minutes_by_year"`
 		Fleet   map[string]any   `json:"fleet"`
 		Long    map[string]any   `json:"longevity"`
+		Carbon  *carbonJSON      `json:"carbon"`
 		Method  []map[string]any `json:"method"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
@@ -225,6 +221,11 @@ func TestYearlyReportJSON(t *testing.T) {
 	}
 	if n := got.Long["in_inventory_never_reported"].([]any); len(n) != 1 || n[0].(map[string]any)["serial"] != "SPARE-001" {
 		t.Errorf("never reported: %v", n)
+	}
+	// The carbon section (TestCarbonSections checks its figures).
+	if c := got.Carbon; c == nil || c.Dataset.Commit != carbon.Boavizta.Commit || len(c.Years) != 3 || c.Years[2].EmbodiedKgPerDeviceYear == nil || c.Years[2].AvoidedKg == nil ||
+		len(c.Years[2].ByClass) == 0 || len(c.Years[2].ByModel) == 0 || string(c.Travel) != "null" {
+		t.Errorf("carbon section %+v", c)
 	}
 	spans := map[string]map[string]any{}
 	for _, m := range got.Method {
