@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"regexp"
+	"sync"
 )
 
 // LabelPrefix marks the agent's configuration labels (site, department,
@@ -25,7 +26,7 @@ func ValidLabelKey(key string) error {
 	if !labelKey.MatchString(key) {
 		return fmt.Errorf("label key %q: use lower-case letters, digits and _, starting with a letter, at most 64 characters", key)
 	}
-	if reservedLabels()[key] {
+	if reserved()[key] {
 		return fmt.Errorf("label key %q is reserved: it is a tag or field of the device measurements", key)
 	}
 	return nil
@@ -39,6 +40,10 @@ func ReservedLabelKeys() []string {
 	}
 	return sortedUnique(out)
 }
+
+// reserved is reservedLabels, computed once (the registry is complete
+// after init); ingest asks for every label of every report.
+var reserved = sync.OnceValue(reservedLabels)
 
 func reservedLabels() map[string]bool {
 	out := map[string]bool{"time": true}
