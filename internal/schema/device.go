@@ -62,7 +62,7 @@ func init() {
 		Measurement{Name: BatteryDaily, Area: AreaDevice, Time: "00:00 UTC of the report's day", Doc: "the day's last `battery` point, plus `last_seen`",
 			Tags: batteryTags, Fields: with(batteryFields, lastSeen)},
 		Measurement{Name: DeviceBinding, Area: AreaDevice, Time: "when the device was bound (its first report, or the move)",
-			Doc: "which agent token may write a device ID: the newest point per device wins; written by ingest and `kretslopp-collector device move`",
+			Doc:  "which agent token may write a device ID: the newest point per device wins; written by ingest and `kretslopp-collector device move`",
 			Tags: tags("device_id"), Fields: []Field{
 				{"token", String, "", "name of the agent token"},
 				{"site", String, "", "the token's site, when it has one"},

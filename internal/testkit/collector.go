@@ -34,8 +34,10 @@ type CollectorOptions struct {
 	AgentTokens []string
 	// ReadTokens, when set, are written to the read tokens file.
 	ReadTokens []string
-	// YAML is the configuration file; empty means "lifecycle_interval: 0s"
-	// (the tests write the lifecycle measurements when they want them).
+	// YAML is the configuration file; empty means DefaultYAML (the tests
+	// write the lifecycle measurements when they want them, and replay
+	// years of history). A test that sets YAML gets the collector's
+	// defaults for everything it does not name.
 	YAML string
 	// Env adds KRETSLOPP_* settings (they win over the harness's).
 	Env []string
@@ -44,6 +46,11 @@ type CollectorOptions struct {
 	// until ctx ends. The server package's tests use it.
 	Serve func(ctx context.Context, getenv func(string) string, log io.Writer) error
 }
+
+// DefaultYAML is the configuration of a collector whose test sets none:
+// no lifecycle refresh, and no maximum age of data points, because the
+// tests replay years of a fleet's history (as `make demo` does).
+const DefaultYAML = "lifecycle_interval: 0s\ningest:\n  max_age: 0s\n"
 
 // RunningCollector is a collector StartCollector started.
 type RunningCollector struct {
@@ -62,7 +69,7 @@ func StartCollector(tb testing.TB, db *DB, opts CollectorOptions) *RunningCollec
 	dir := tb.TempDir()
 	yaml := opts.YAML
 	if yaml == "" {
-		yaml = "lifecycle_interval: 0s\n"
+		yaml = DefaultYAML
 	}
 	cfgFile := filepath.Join(dir, "collector.yaml")
 	writeFile(tb, cfgFile, yaml)

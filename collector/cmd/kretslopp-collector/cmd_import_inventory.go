@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
 )
 
@@ -87,6 +88,10 @@ func importInventory(ctx context.Context, env *cliEnv, files []string, fl invent
 	printInventorySummary(env, "imported", items, len(points), rows, len(files)-len(failed))
 	if fl.derived {
 		n, err := lifecycle.Update(ctx, client, client, lifecycle.DefaultPlannedLife, time.Now())
+		if pe, ok := influx.AsPartial(err); ok {
+			reportLeftOut(env, pe)
+			err = nil
+		}
 		if err != nil {
 			return fmt.Errorf("import: inventory written, but the lifecycle measurements were not updated: %w", err)
 		}

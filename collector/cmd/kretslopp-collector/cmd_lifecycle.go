@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/config"
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 	"github.com/kretslopp/kretslopp/collector/internal/server"
 )
 
@@ -32,6 +34,10 @@ func runLifecycleJob(ctx context.Context, env *cliEnv, cfg config.Config, srv *s
 		if ctx.Err() != nil {
 			return nil
 		}
+		if pe, ok := influx.AsPartial(err); ok {
+			env.Logger.Warn("lifecycle update left out points it cannot write; the rest is written", "points", n, "left_out", len(pe.Refused), "first", pe.Refused[0].String())
+			err = nil
+		}
 		srv.Background.Observe(ctx, "lifecycle", time.Now(), err)
 		if err != nil {
 			env.Logger.Warn("lifecycle update failed; next try at the next interval", "err", err)
@@ -43,6 +49,15 @@ func runLifecycleJob(ctx context.Context, env *cliEnv, cfg config.Config, srv *s
 			return nil
 		case <-ticker.C:
 		}
+	}
+}
+
+// reportLeftOut names on standard error the points a write left out (a
+// serial that an older collector stored with a control character, say),
+// safe for the terminal.
+func reportLeftOut(env *cliEnv, pe *influx.PartialError) {
+	for _, r := range pe.Refused {
+		fmt.Fprintf(env.Stderr, "left out: %s\n", safetext.Terminal(r.String()))
 	}
 }
 
@@ -73,6 +88,10 @@ func runLifecycle(ctx context.Context, env *cliEnv, args []string) error {
 	now := time.Now()
 	if *update {
 		n, err := lifecycle.Update(ctx, client, client, *life, now)
+		if pe, ok := influx.AsPartial(err); ok {
+			reportLeftOut(env, pe)
+			err = nil
+		}
 		if err != nil {
 			return err
 		}

@@ -25,6 +25,13 @@ type serveJob struct {
 
 var serveJobs []serveJob
 
+// memoryLimit is serve's soft memory limit: a base for the runtime, the
+// HTTP server and the device table, plus a few times the request bytes
+// ingest may hold at once (decoded requests and their line protocol).
+func memoryLimit(cfg config.Config) int64 {
+	return 128<<20 + 4*cfg.Ingest.MaxInflightBytes + int64(cfg.Ingest.MaxDevices)*128
+}
+
 // serveRoutes add HTTP handlers (the read API, for example) to the server
 // before it starts; other files add to it.
 var serveRoutes []func(env *cliEnv, cfg config.Config, srv *server.Server) error
@@ -47,6 +54,12 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		// points); collecting less often saves a fifth of its CPU under
 		// load for some tens of MB more memory. GOGC overrides it.
 		debug.SetGCPercent(400)
+	}
+	if env.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit makes the GC work harder before the heap outgrows
+		// what the in-flight bound allows (docs/benchmarks.md: eight
+		// largest requests at once); GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(memoryLimit(cfg))
 	}
 	srv, err := server.New(cfg, env.Logger)
 	if err != nil {

@@ -83,7 +83,7 @@ func IsLimit(err error) bool {
 	if !IsRejected(err) {
 		return false
 	}
-	msg := strings.ToLower(err.Error())
+	msg := strings.ToLower(err.Error() + " " + reason(err))
 	for _, m := range limitMessages {
 		if strings.Contains(msg, m) {
 			return true

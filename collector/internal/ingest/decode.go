@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"sync"
 
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
@@ -67,10 +69,14 @@ func encodingOf(contentType string) (Encoding, error) {
 	return Protobuf, badRequest(http.StatusUnsupportedMediaType, "content type %q is not supported; use application/x-protobuf or application/json", mediaType)
 }
 
+// errBusy means the request found no room in ingest.max_inflight_bytes.
+var errBusy = errors.New("no room in flight")
+
 // readBody reads the body, decompressing gzip, and refuses more than max
 // bytes after decompression so that a gzip bomb costs no more memory than
-// an honest request.
-func readBody(body io.Reader, contentEncoding string, max int64) ([]byte, error) {
+// an honest request. The buffer grows only as far as l lets it (errBusy
+// when it cannot); nil l means no bound.
+func readBody(body io.Reader, contentEncoding string, limit int64, l *lease) ([]byte, error) {
 	switch contentEncoding {
 	case "", "identity":
 	case "gzip":
@@ -90,18 +96,38 @@ func readBody(body io.Reader, contentEncoding string, max int64) ([]byte, error)
 	default:
 		return nil, badRequest(http.StatusUnsupportedMediaType, "content encoding %q is not supported; use gzip or none", contentEncoding)
 	}
-	data, err := io.ReadAll(io.LimitReader(body, max+1))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes", tooLarge.Limit)
+	if l == nil {
+		l = (&Inflight{max: math.MaxInt64}).lease(0)
+	}
+	buf := make([]byte, 0, max(min(l.n, limit+1), 512))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes after decompression", limit)
+			}
+			grown := min(limit+1, int64(cap(buf))*2)
+			if !l.growTo(grown) {
+				return nil, errBusy
+			}
+			buf = slices.Grow(buf, int(grown)-len(buf))
 		}
-		return nil, badRequest(http.StatusBadRequest, "reading body: %v", err)
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes", tooLarge.Limit)
+			}
+			return nil, badRequest(http.StatusBadRequest, "reading body: %v", err)
+		}
 	}
-	if int64(len(data)) > max {
-		return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes after decompression", max)
+	if int64(len(buf)) > limit {
+		return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes after decompression", limit)
 	}
-	return data, nil
+	return buf, nil
 }
 
 var gzipReaders sync.Pool

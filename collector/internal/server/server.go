@@ -25,6 +25,7 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/config"
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/ingest"
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 )
 
 // Server is a configured collector HTTP server.
@@ -33,6 +34,7 @@ type Server struct {
 	log      *slog.Logger
 	influx   *influx.Client
 	batcher  *ingest.Batcher
+	registry *ingest.Registry
 	mux      *http.ServeMux
 	provider *sdkmetric.MeterProvider
 	// Meter is for other parts of the collector that report their health.
@@ -73,17 +75,25 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	batcher := ingest.NewBatcher(client, cfg.Ingest.BatchLines, cfg.Ingest.WriteConcurrency, cfg.Ingest.BatchLinger, cfg.Ingest.WriteTimeout, logger, metrics.ObserveWrite)
+	devices := ingest.NewRegistry(cfg.Ingest.MaxDevices, cfg.Ingest.NewDevicesPerHour, nil)
+	inflight := ingest.NewInflight(cfg.Ingest.MaxInflightBytes)
+	metrics.Observe(inflight, devices)
 	s := &Server{
-		cfg: cfg, log: logger, influx: client, batcher: batcher,
+		cfg: cfg, log: logger, influx: client, batcher: batcher, registry: devices,
 		mux: http.NewServeMux(), provider: provider, Meter: meter, Background: background,
 	}
 	s.mux.Handle(ingest.Path, &ingest.Handler{
 		Tokens:       tokens,
 		RateLimit:    ingest.NewRateLimiter(cfg.Ingest.TokenRate, cfg.Ingest.TokenBurst, nil),
 		Batcher:      batcher,
+		Registry:     devices,
+		Inflight:     inflight,
 		Metrics:      metrics,
 		Log:          logger,
 		MaxBodyBytes: cfg.Ingest.MaxBodyBytes,
+		MaxResources: cfg.Ingest.MaxResources,
+		MaxLabels:    cfg.Ingest.MaxLabels,
+		MaxAge:       cfg.Ingest.MaxAge,
 		WriteTimeout: cfg.Ingest.WriteTimeout,
 		RetryAfter:   cfg.Ingest.RetryAfter,
 	})
@@ -153,6 +163,12 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.cfg.DebugListen != "" {
 		go s.serveDebug(ctx)
 	}
+	// The device table loads from InfluxDB (ingest answers 503 until it
+	// has) and follows other collectors' bindings.
+	registryCtx, stopRegistry := context.WithCancel(ctx)
+	registryDone := make(chan struct{})
+	go func() { defer close(registryDone); s.registry.Run(registryCtx, s.influx, s.log) }()
+	defer func() { stopRegistry(); <-registryDone }()
 	errc := make(chan error, 1)
 	go func() {
 		var err error
@@ -163,7 +179,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 		errc <- err
 	}()
-	s.log.Info("collector serving", "addr", s.Addr(), "tls", tlsOn, "influx", s.cfg.Influx.URL, "bucket", s.cfg.Influx.Bucket)
+	s.log.Info("collector serving", "addr", s.Addr(), "tls", tlsOn, "influx", safetext.RedactURL(s.cfg.Influx.URL), "bucket", s.cfg.Influx.Bucket)
 	select {
 	case err := <-errc:
 		s.close()
