@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/kretslopp/kretslopp/collector/internal/config"
+	"github.com/kretslopp/kretslopp/collector/internal/ingest"
 	"github.com/kretslopp/kretslopp/collector/internal/server"
 )
 
@@ -26,10 +27,12 @@ type serveJob struct {
 var serveJobs []serveJob
 
 // memoryLimit is serve's soft memory limit: a base for the runtime, the
-// HTTP server and the device table, plus a few times the request bytes
-// ingest may hold at once (decoded requests and their line protocol).
+// HTTP server and InfluxDB writes, the device table at its bound (about
+// 100 bytes a device), and the most the receiver's requests can hold
+// (ingest.MemoryBound: bodies in flight, their line protocol, the
+// requests being decoded).
 func memoryLimit(cfg config.Config) int64 {
-	return 128<<20 + 4*cfg.Ingest.MaxInflightBytes + int64(cfg.Ingest.MaxDevices)*128
+	return 96<<20 + int64(cfg.Ingest.MaxDevices)*128 + ingest.MemoryBound(cfg.Ingest.MaxInflightBytes, cfg.Ingest.MaxBodyBytes)
 }
 
 // serveRoutes add HTTP handlers (the read API, for example) to the server

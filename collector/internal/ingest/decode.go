@@ -99,14 +99,15 @@ func readBody(body io.Reader, contentEncoding string, limit int64, l *lease) ([]
 	if l == nil {
 		l = (&Inflight{max: math.MaxInt64}).lease(0)
 	}
-	buf := make([]byte, 0, max(min(l.n, limit+1), 512))
+	// The lease covers the buffer and the output slack (see reserve).
+	buf := make([]byte, 0, max(min(l.n-outputSlack, limit+1), 512))
 	for {
 		if len(buf) == cap(buf) {
 			if int64(len(buf)) > limit {
 				return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes after decompression", limit)
 			}
 			grown := min(limit+1, int64(cap(buf))*2)
-			if !l.growTo(grown) {
+			if !l.growTo(grown + outputSlack) {
 				return nil, errBusy
 			}
 			buf = slices.Grow(buf, int(grown)-len(buf))

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,7 +169,9 @@ type Handler struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	limitLog everyMinute
+	limitLog  everyMinute
+	slotsOnce sync.Once
+	slots     chan struct{}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -186,17 +189,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Bounds of what a request may cost beyond its body: the decoded request
-// (decodeCost) at most decodedFactor times the largest body, the line
-// protocol it expands to at most outputFactor times its own body plus
-// outputSlack. An agent's report stays far below both; a request built to
-// expand (thousands of tiny messages, a long label on every one of
-// thousands of timestamps) is refused with 413 before it costs the memory.
+// Bounds of what a request may cost beyond its body. The decoded request
+// (decodeCost, estimated before decoding) may take at most decodedFactor
+// times the largest body, and at most decodeSlots requests are decoded
+// and mapped at once (the work is CPU-bound; more at once only holds more
+// memory). The line protocol a request expands to may be at most
+// outputFactor times its body plus outputSlack, which every request holds
+// in flight from the start (reserve). An agent's report stays far below
+// these; a request built to expand (thousands of tiny messages, a long
+// label on every one of thousands of timestamps) is refused with 413
+// before it costs the memory. Together with ingest.max_inflight_bytes
+// they bound the heap: see MemoryBound.
 const (
 	decodedFactor = 4
-	outputFactor  = 2
-	outputSlack   = 1 << 20
+	outputFactor  = 3
+	outputSlack   = 64 << 10
 )
+
+// DecodeSlots is how many requests are decoded and mapped at once.
+func DecodeSlots() int { return min(4, max(2, runtime.GOMAXPROCS(0))) }
+
+// MemoryBound is the most heap the receiver's requests can hold at once
+// for these settings: the bodies in flight, the line protocol they expand
+// to, and the requests being decoded.
+func MemoryBound(maxInflight, maxBody int64) int64 {
+	return maxInflight*(1+outputFactor) + int64(DecodeSlots())*decodedFactor*maxBody
+}
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, enc *Encoding) (status, rejected int) {
 	ctx := r.Context()
@@ -245,6 +263,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, enc *Encoding) (
 	if err != nil {
 		return h.fail(w, *enc, StatusOf(err), err.Error()), 0
 	}
+	h.slotsOnce.Do(func() { h.slots = make(chan struct{}, DecodeSlots()) })
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return h.fail(w, *enc, http.StatusServiceUnavailable, "request cancelled while waiting to be decoded"), 0
+	}
+	slotHeld := true
+	releaseSlot := func() {
+		if slotHeld {
+			<-h.slots
+			slotHeld = false
+		}
+	}
+	defer releaseSlot()
 	maxDecoded := decodedFactor * h.MaxBodyBytes
 	var cost int64
 	if *enc == JSON {
@@ -299,6 +331,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, enc *Encoding) (
 		return nil
 	})
 	req = nil //nolint:ineffassign // let the decoded request go while InfluxDB writes
+	releaseSlot()
 	if errors.Is(err, errTooLarge) {
 		h.Metrics.budget(ctx, "max_output_bytes", 1)
 		return h.fail(w, *enc, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request expands to over %d bytes of points (many timestamps with long tags); send fewer per request", maxOutput)), 0
@@ -364,19 +397,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, enc *Encoding) (
 
 // reserve takes the request's first share of the in-flight bytes, before
 // its body is read: its length, or for gzip four times it (OTLP protobuf
-// compresses about that well); readBody takes more as the body grows.
+// compresses about that well), plus outputSlack; readBody takes more as
+// the body grows.
 func (h *Handler) reserve(contentLength int64, gz bool) *lease {
 	if h.Inflight == nil {
 		return (&Inflight{max: math.MaxInt64}).lease(0)
 	}
-	n := int64(64 << 10)
+	n := int64(outputSlack)
 	if contentLength > 0 {
-		n = contentLength + 512
+		n = contentLength + outputSlack
 		if gz {
-			n = 4*contentLength + 64<<10
+			n = 4*contentLength + outputSlack
 		}
 	}
-	return h.Inflight.lease(min(n, h.MaxBodyBytes+1))
+	return h.Inflight.lease(min(n, h.MaxBodyBytes+outputSlack))
 }
 
 // refuseDevices answers a request whose devices (some or all) could not be

@@ -111,9 +111,17 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // Influx returns the server's InfluxDB client.
 func (s *Server) Influx() *influx.Client { return s.influx }
 
+// loadWait bounds how long serve waits for the device table at start.
+const loadWait = 10 * time.Second
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	if !s.registry.Ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("device table not loaded from InfluxDB yet\n"))
+		return
+	}
 	if err := s.influx.Ping(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = fmt.Fprintf(w, "influxdb unreachable: %v\n", err)
@@ -163,8 +171,15 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.cfg.DebugListen != "" {
 		go s.serveDebug(ctx)
 	}
-	// The device table loads from InfluxDB (ingest answers 503 until it
-	// has) and follows other collectors' bindings.
+	// The device table loads from InfluxDB before the first request is
+	// served, if InfluxDB answers within loadWait; otherwise in the
+	// background, while ingest answers 503 and /readyz fails. Then it
+	// follows other collectors' bindings.
+	loadCtx, cancelLoad := context.WithTimeout(ctx, loadWait)
+	if err := s.registry.Load(loadCtx, s.influx, s.log); err != nil {
+		s.log.Warn("device table not loaded at start; retrying in the background", "err", err)
+	}
+	cancelLoad()
 	registryCtx, stopRegistry := context.WithCancel(ctx)
 	registryDone := make(chan struct{})
 	go func() { defer close(registryDone); s.registry.Run(registryCtx, s.influx, s.log) }()
