@@ -56,9 +56,15 @@ func run() error {
 	sink := flag.Bool("sink", false, "the collector writes to a sink that accepts and discards every write instead of InfluxDB: the collector's own capacity, as if InfluxDB had a host of its own")
 	snapshotSize := flag.String("cache-snapshot-size", "", "InfluxDB [data] cache-snapshot-memory-size for both phases (empty: the project's recommended setting, see docs/operations.md)")
 	profileDir := flag.String("profile", "", "write CPU profiles of the collector and InfluxDB taken during the throughput phase into this folder")
+	maxSize := flag.Bool("max-size", false, "instead of the throughput phases: the collector's memory under the largest requests (8 MiB), -max-size-clients at once")
+	maxSizeClients := flag.Int("max-size-clients", 8, "clients sending the largest requests at once (-max-size)")
+	maxSizeRounds := flag.Int("max-size-rounds", 2, "requests of each shape per client (-max-size)")
 	flag.Parse()
 
 	ctx := context.Background()
+	if *maxSize {
+		return runMaxSize(ctx, *collectorBin, *maxSizeClients, *maxSizeRounds)
+	}
 
 	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Hour)
 	reportAt := func(i int) ([]byte, []influx.Point) {
@@ -193,9 +199,9 @@ func run() error {
 		return err
 	}
 	// One token stands for the whole simulated fleet here, so the per-token
-	// rate limit is off.
+	// rate limit is off and the new-device budget holds the fleet.
 	cfgFile := filepath.Join(dir, "collector.yaml")
-	collectorYAML := fmt.Sprintf("ingest:\n  token_rate: 0\n  batch_linger: %s\n  write_concurrency: %d\n", *linger, *writeConcurrency)
+	collectorYAML := fmt.Sprintf("ingest:\n  token_rate: 0\n  new_devices_per_hour: %d\n  batch_linger: %s\n  write_concurrency: %d\n", max(*devices, 2000), *linger, *writeConcurrency)
 	if !*influxGzip {
 		collectorYAML += "influx:\n  no_gzip: true\n"
 	}

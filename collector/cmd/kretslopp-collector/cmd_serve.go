@@ -32,7 +32,7 @@ var serveJobs []serveJob
 // (ingest.MemoryBound: bodies in flight, their line protocol, the
 // requests being decoded).
 func memoryLimit(cfg config.Config) int64 {
-	return 96<<20 + int64(cfg.Ingest.MaxDevices)*128 + ingest.MemoryBound(cfg.Ingest.MaxInflightBytes, cfg.Ingest.MaxBodyBytes)
+	return 64<<20 + int64(cfg.Ingest.MaxDevices)*128 + ingest.MemoryBound(cfg.Ingest.MaxInflightBytes, cfg.Ingest.MaxBodyBytes)
 }
 
 // serveRoutes add HTTP handlers (the read API, for example) to the server

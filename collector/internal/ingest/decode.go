@@ -8,7 +8,6 @@ import (
 	"math"
 	"mime"
 	"net/http"
-	"slices"
 	"sync"
 
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
@@ -99,18 +98,25 @@ func readBody(body io.Reader, contentEncoding string, limit int64, l *lease) ([]
 	if l == nil {
 		l = (&Inflight{max: math.MaxInt64}).lease(0)
 	}
-	// The lease covers the buffer and the output slack (see reserve).
-	buf := make([]byte, 0, max(min(l.n-outputSlack, limit+1), 512))
+	// The lease holds the larger of the buffer and outputSlack (reserve).
+	buf := make([]byte, 0, max(min(l.n, limit), 512))
 	for {
 		if len(buf) == cap(buf) {
-			if int64(len(buf)) > limit {
-				return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes after decompression", limit)
+			if int64(len(buf)) >= limit {
+				// Full: one more byte means too large.
+				var one [1]byte
+				if n, _ := io.ReadFull(body, one[:]); n > 0 {
+					return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes after decompression", limit)
+				}
+				break
 			}
-			grown := min(limit+1, int64(cap(buf))*2)
-			if !l.growTo(grown + outputSlack) {
+			grown := min(limit, int64(cap(buf))*2)
+			if !l.growTo(max(grown, outputSlack)) {
 				return nil, errBusy
 			}
-			buf = slices.Grow(buf, int(grown)-len(buf))
+			nb := make([]byte, len(buf), grown) // exactly what the lease holds
+			copy(nb, buf)
+			buf = nb
 		}
 		n, err := body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -124,9 +130,6 @@ func readBody(body io.Reader, contentEncoding string, limit int64, l *lease) ([]
 			}
 			return nil, badRequest(http.StatusBadRequest, "reading body: %v", err)
 		}
-	}
-	if int64(len(buf)) > limit {
-		return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes after decompression", limit)
 	}
 	return buf, nil
 }

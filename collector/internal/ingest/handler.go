@@ -397,20 +397,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, enc *Encoding) (
 
 // reserve takes the request's first share of the in-flight bytes, before
 // its body is read: its length, or for gzip four times it (OTLP protobuf
-// compresses about that well), plus outputSlack; readBody takes more as
-// the body grows.
+// compresses about that well), at least outputSlack; readBody takes more
+// as the body grows.
 func (h *Handler) reserve(contentLength int64, gz bool) *lease {
 	if h.Inflight == nil {
 		return (&Inflight{max: math.MaxInt64}).lease(0)
 	}
 	n := int64(outputSlack)
 	if contentLength > 0 {
-		n = contentLength + outputSlack
+		n = contentLength
 		if gz {
-			n = 4*contentLength + outputSlack
+			n = 4 * contentLength
 		}
 	}
-	return h.Inflight.lease(min(n, h.MaxBodyBytes+outputSlack))
+	return h.Inflight.lease(min(max(n, outputSlack), h.MaxBodyBytes))
 }
 
 // refuseDevices answers a request whose devices (some or all) could not be
