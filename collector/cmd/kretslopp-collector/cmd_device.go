@@ -71,8 +71,8 @@ func runDevice(ctx context.Context, env *cliEnv, args []string) error {
 // every collector follows it within ingest.RefreshInterval.
 func runDeviceMove(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "device move", "(DEVICE_ID... | --from TOKEN_NAME) --to TOKEN_NAME")
-	to := fs.String("to", "", "name of the agent token the devices move to (its line in the agent tokens file)")
-	from := fs.String("from", "", "move every device bound to the agent token of this name")
+	to := fs.String("to", "", "name of the agent token the devices move to (its line in the agent tokens file; - for the tokens without a name)")
+	from := fs.String("from", "", "move every device bound to the agent token of this name (- for the tokens without a name)")
 	cfgPath := fs.String("config", "", "YAML configuration file (default $KRETSLOPP_CONFIG)")
 	ids, rest := leadingArgs(args)
 	if err := parseFlags(fs, rest); err != nil {
@@ -95,7 +95,7 @@ func runDeviceMove(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	target, ok := tokens.Lookup(*to)
 	if !ok {
-		return fmt.Errorf("no agent token named %q in %s (names: %s)", *to, cfg.AgentTokensFile, strings.Join(tokens.Names(), ", "))
+		return fmt.Errorf("no agent token named %q in %s (names: %s)", *to, cfg.AgentTokensFile, strings.Join(tokens.Groups(), ", "))
 	}
 	client, err := influx.New(cfg.Influx, env.Logger)
 	if err != nil {
@@ -135,9 +135,9 @@ func runDeviceMove(ctx context.Context, env *cliEnv, args []string) error {
 		if was == "" {
 			was = "(none)"
 		}
-		fmt.Fprintf(env.Stdout, "%s: %s -> %s\n", safetext.Terminal(id), safetext.Terminal(was), target.Name)
+		fmt.Fprintf(env.Stdout, "%s: %s -> %s\n", safetext.Terminal(id), safetext.Terminal(was), target.Group())
 	}
-	fmt.Fprintf(env.Stdout, "moved %d devices to agent token %q; collectors follow within %s\n", len(ids), target.Name, ingest.RefreshInterval)
+	fmt.Fprintf(env.Stdout, "moved %d devices to agent token %q; collectors follow within %s\n", len(ids), target.Group(), ingest.RefreshInterval)
 	return nil
 }
 

@@ -8,9 +8,11 @@
 // A line is the token alone (plain or "sha256:<hex>"), or "NAME SITE
 // TOKEN": the token's name, which the collector writes with every point
 // the token sends and to which it binds the devices it reports, and the
-// site it stands for ("-" for none; a site may contain spaces). A token
-// without a name is named "sha256:" and the first 12 hex digits of its
-// SHA-256, which is also how its hashed line in the file begins.
+// site it stands for ("-" for none; a site may contain spaces). Lines may
+// share a name (rotation). A token without a name is named "sha256:" and
+// the first 12 hex digits of its SHA-256, which is also how its hashed
+// line in the file begins; for binding devices all such tokens are one
+// group (Identity.Group).
 package auth
 
 import (
@@ -26,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,6 +64,22 @@ type Identity struct {
 	Name string
 	// Site is the token's site, "" when the line gives none.
 	Site string
+	// Named says the line gave the name.
+	Named bool
+}
+
+// UnnamedGroup is the group of every token without a name.
+const UnnamedGroup = "-"
+
+// Group is what the collector binds devices to: a named token's name,
+// which every line of that name shares (a token and its successor while
+// it is rotated), or UnnamedGroup, which all tokens without a name share,
+// as every token did before tokens had names.
+func (id Identity) Group() string {
+	if id.Named {
+		return id.Name
+	}
+	return UnnamedGroup
 }
 
 type entry struct {
@@ -177,9 +196,9 @@ func parseTokens(data []byte, path string) ([]entry, error) {
 		lineOf[e.digest] = line
 		e.Name = "sha256:" + hex.EncodeToString(e.digest[:6])
 		if len(fields) >= 3 {
-			e.Name = fields[0]
+			e.Name, e.Named = fields[0], true
 			if !tokenName.MatchString(e.Name) {
-				return nil, fmt.Errorf("%s:%d: name %q: use letters, digits, '.', '_' and '-', at most 64", path, line, e.Name)
+				return nil, fmt.Errorf("%s:%d: name %q: use letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64", path, line, e.Name)
 			}
 			if site := strings.Join(fields[1:len(fields)-1], " "); site != "-" {
 				if err := schema.CheckText(site, schema.MaxTextLen); err != nil {
@@ -187,11 +206,13 @@ func parseTokens(data []byte, path string) ([]entry, error) {
 				}
 				e.Site = site
 			}
+			// Two lines may share a name (a token and its successor), but
+			// then they stand for the same site.
+			if prev, dup := nameOf[e.Name]; dup && entries[prev].Site != e.Site {
+				return nil, fmt.Errorf("%s:%d: name %q is on line %d with another site", path, line, e.Name, lineOf[entries[prev].digest])
+			}
+			nameOf[e.Name] = len(entries)
 		}
-		if prev, dup := nameOf[e.Name]; dup {
-			return nil, fmt.Errorf("%s:%d: name %q is also on line %d", path, line, e.Name, prev)
-		}
-		nameOf[e.Name] = line
 		entries = append(entries, e)
 	}
 	return entries, sc.Err()
@@ -227,23 +248,26 @@ func (t *Tokens) Identify(token string) (Identity, bool) {
 	return t.entries[at].Identity, true
 }
 
-// Names lists the tokens' names in the file's order.
-func (t *Tokens) Names() []string {
+// Groups lists the groups devices can be bound to, in the file's order.
+func (t *Tokens) Groups() []string {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	out := make([]string, len(t.entries))
-	for i, e := range t.entries {
-		out[i] = e.Name
+	var out []string
+	for _, e := range t.entries {
+		if g := e.Group(); !slices.Contains(out, g) {
+			out = append(out, g)
+		}
 	}
 	return out
 }
 
-// Lookup returns the identity of the token called name.
+// Lookup returns the identity of the token called name (or the unnamed
+// group, for UnnamedGroup).
 func (t *Tokens) Lookup(name string) (Identity, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	for _, e := range t.entries {
-		if e.Name == name {
+		if e.Name == name && e.Named || name == UnnamedGroup && !e.Named {
 			return e.Identity, true
 		}
 	}

@@ -45,7 +45,7 @@ func TestTokensFileErrorsNameTheLine(t *testing.T) {
 		"good-token-abcdefgh\nshort\n":                        ":2: token is shorter than 16 characters",
 		"sha256:abc\n":                                        ":1: sha256: needs 64 hex digits",
 		"rinkeby good-token-abcdefgh\n":                       `:1: a line is TOKEN or "NAME SITE TOKEN"`,
-		"a - good-token-abcdefgh\na - other-token-abcdefgh\n": `:2: name "a" is also on line 1`,
+		"a x good-token-abcdefgh\na y other-token-abcdefgh\n": `:2: name "a" is on line 1 with another site`,
 		"a - good-token-abcdefgh\nb - good-token-abcdefgh\n":  ":2: the same token as on line 1",
 		"bad/name - good-token-abcdefgh\n":                    `:1: name "bad/name"`,
 		"a Rinkeby\u202eskola good-token-abcdefgh\n":          ":1: site: control character U+202E",
@@ -69,6 +69,7 @@ func TestTokensNamesAndSites(t *testing.T) {
 	plain := sha256.Sum256([]byte("old-style-token-abcdef"))
 	writeFile(t, path, "# sites\n"+
 		"rinkeby   Rinkeby skola   rinkeby-token-0123456789\n"+
+		"rinkeby   Rinkeby skola   rinkeby-successor-0123456789\n"+
 		"vallingby vallingby-skola sha256:"+hex.EncodeToString(hashed[:])+"\n"+
 		"office - office-token-0123456789\n"+
 		"old-style-token-abcdef\n")
@@ -77,14 +78,18 @@ func TestTokensNamesAndSites(t *testing.T) {
 		t.Fatal(err)
 	}
 	for token, want := range map[string]Identity{
-		"rinkeby-token-0123456789":   {Name: "rinkeby", Site: "Rinkeby skola"},
-		"vallingby-token-0123456789": {Name: "vallingby", Site: "vallingby-skola"},
-		"office-token-0123456789":    {Name: "office"},
-		"old-style-token-abcdef":     {Name: "sha256:" + hex.EncodeToString(plain[:6])},
+		"rinkeby-token-0123456789":     {Name: "rinkeby", Site: "Rinkeby skola", Named: true},
+		"rinkeby-successor-0123456789": {Name: "rinkeby", Site: "Rinkeby skola", Named: true},
+		"vallingby-token-0123456789":   {Name: "vallingby", Site: "vallingby-skola", Named: true},
+		"office-token-0123456789":      {Name: "office", Named: true},
+		"old-style-token-abcdef":       {Name: "sha256:" + hex.EncodeToString(plain[:6])},
 	} {
 		if got, ok := tokens.Identify(token); !ok || got != want {
 			t.Errorf("Identify(%q) = %+v, %v; want %+v", token, got, ok, want)
 		}
+	}
+	if id, _ := tokens.Identify("old-style-token-abcdef"); id.Group() != UnnamedGroup {
+		t.Errorf("an unnamed token's group is %q", id.Group())
 	}
 	if _, ok := tokens.Identify("Rinkeby"); ok {
 		t.Error("a name is not a token")
@@ -92,8 +97,8 @@ func TestTokensNamesAndSites(t *testing.T) {
 	if id, ok := tokens.Lookup("vallingby"); !ok || id.Site != "vallingby-skola" {
 		t.Errorf("Lookup(vallingby) = %+v, %v", id, ok)
 	}
-	if got := tokens.Names(); len(got) != 4 || got[0] != "rinkeby" {
-		t.Errorf("Names() = %v", got)
+	if got := tokens.Groups(); len(got) != 4 || got[0] != "rinkeby" || got[3] != UnnamedGroup {
+		t.Errorf("Groups() = %v", got)
 	}
 }
 

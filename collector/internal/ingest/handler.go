@@ -97,7 +97,7 @@ func NewMetrics(meter metric.Meter) (*Metrics, error) {
 	if m.influxRefused, err = meter.Int64Counter("kretslopp.influx.points.refused", metric.WithDescription("points InfluxDB refused as bad data, found by splitting the write")); err != nil {
 		return nil, err
 	}
-	if m.inflight, err = meter.Int64ObservableGauge("kretslopp.ingest.inflight.bytes", metric.WithUnit("By"), metric.WithDescription("request bytes (decompressed) held by requests in flight; ingest.max_inflight_bytes bounds it")); err != nil {
+	if m.inflight, err = meter.Int64ObservableGauge("kretslopp.ingest.inflight.bytes", metric.WithDescription("request bytes (decompressed) held by requests in flight; ingest.max_inflight_bytes bounds it")); err != nil {
 		return nil, err
 	}
 	if m.devices, err = meter.Int64ObservableGauge("kretslopp.ingest.devices", metric.WithDescription("devices in the collector's device table; ingest.max_devices bounds it")); err != nil {

@@ -40,8 +40,9 @@ const refreshOverlap = 10 * time.Minute
 
 // Registry knows every device ID this collector has seen and the agent
 // token each belongs to: a device is bound to the first token that
-// reports it, and another token writing it is refused (403) until an
-// operator moves it. It also holds the budget of never-seen devices per
+// reports it (to its name, which a token and its successor share; tokens
+// without a name are one group), and another token writing it is refused
+// (403) until an operator moves it. It also holds the budget of never-seen devices per
 // token and hour (ingest.new_devices_per_hour). Bindings live in InfluxDB
 // (device_binding), so that several collectors agree and a restart keeps
 // them; the table is rebuilt from there at start (Load) and follows other
@@ -112,7 +113,7 @@ func (r *Registry) Admit(token auth.Identity, deviceID string) Admission {
 	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ti := r.index(token.Name)
+	ti := r.index(token.Group())
 	b, known := r.devices[deviceID]
 	reason := ReasonFirstReport
 	switch {
@@ -163,9 +164,10 @@ func (r *Registry) Confirm(deviceIDs []string) {
 	}
 }
 
-// BindingPoint is the device_binding point that binds deviceID to token.
+// BindingPoint is the device_binding point that binds deviceID to the
+// token's group (its name; auth.UnnamedGroup for tokens without one).
 func BindingPoint(deviceID string, token auth.Identity, reason string, at time.Time) *influx.Point {
-	fields := map[string]any{"token": token.Name, "reason": reason}
+	fields := map[string]any{"token": token.Group(), "reason": reason}
 	if token.Site != "" {
 		fields["site"] = token.Site
 	}

@@ -17,8 +17,8 @@ import (
 func TestMain(m *testing.M) { os.Exit(influxtest.Main(m)) }
 
 var (
-	rinkeby   = auth.Identity{Name: "rinkeby", Site: "Rinkeby skola"}
-	vallingby = auth.Identity{Name: "vallingby", Site: "Vällingby skola"}
+	rinkeby   = auth.Identity{Name: "rinkeby", Site: "Rinkeby skola", Named: true}
+	vallingby = auth.Identity{Name: "vallingby", Site: "Vällingby skola", Named: true}
 )
 
 // A device belongs to the first token that reports it; another token is
@@ -48,6 +48,17 @@ func TestRegistryBindsToTheFirstToken(t *testing.T) {
 	}
 	if a := r.Admit(rinkeby, "laptop-1"); a.Refused != nil {
 		t.Errorf("the owner after a forgery attempt: %+v", a.Refused)
+	}
+	// Tokens without a name are one group, as before names existed.
+	old1, old2 := auth.Identity{Name: "sha256:aaaaaaaaaaaa"}, auth.Identity{Name: "sha256:bbbbbbbbbbbb"}
+	if a := r.Admit(old1, "laptop-2"); a.Refused != nil || a.Binding.Fields["token"] != auth.UnnamedGroup {
+		t.Errorf("unnamed token: %+v", a)
+	}
+	if a := r.Admit(old2, "laptop-2"); a.Refused != nil {
+		t.Errorf("another unnamed token: %v", a.Refused)
+	}
+	if a := r.Admit(rinkeby, "laptop-2"); a.Refused == nil {
+		t.Error("a named token may not write a device of the unnamed tokens")
 	}
 }
 
