@@ -58,7 +58,12 @@ type RunningCollector struct {
 	// Env is its environment: KRETSLOPP_* settings only.
 	Env []string
 	log *syncBuffer
+	pid int
 }
+
+// PID is the collector process's ID (0 when it runs in the test's
+// process, CollectorOptions.Serve).
+func (c *RunningCollector) PID() int { return c.pid }
 
 // StartCollector runs `kretslopp-collector serve` against db (nil: opts.Env
 // names InfluxDB) on a free loopback port until the test ends, and returns
@@ -133,6 +138,7 @@ func (c *RunningCollector) start(tb testing.TB, serve func(context.Context, func
 			cancel()
 			return err
 		}
+		c.pid = cmd.Process.Pid
 		go func() {
 			<-ctx.Done()
 			_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -197,12 +203,22 @@ func (c *RunningCollector) environ() []string {
 func (c *RunningCollector) Run(tb testing.TB, args ...string) string {
 	tb.Helper()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(Binary(tb, Collector), args...)
-	cmd.Env, cmd.Stdout, cmd.Stderr = c.environ(), &stdout, &stderr
+	cmd := c.Command(tb, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		tb.Fatalf("kretslopp-collector %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
 	}
 	return stdout.String()
+}
+
+// Command is another kretslopp-collector command (import, device, …) with
+// the collector's configuration, not started: for a test that needs its
+// standard error, its exit status or its process.
+func (c *RunningCollector) Command(tb testing.TB, args ...string) *exec.Cmd {
+	tb.Helper()
+	cmd := exec.Command(Binary(tb, Collector), args...)
+	cmd.Env = c.environ()
+	return cmd
 }
 
 // Get fetches path from the collector and returns the status and body.

@@ -10,65 +10,31 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/kretslopp/kretslopp/internal/influxserver"
-	"github.com/kretslopp/kretslopp/internal/schema"
 	"github.com/kretslopp/kretslopp/internal/testkit/agentsim"
 )
 
-// maxBody is the collector's default ingest.max_body_bytes.
-const maxBody = 8 << 20
-
 // maxSizeShapes are requests of the largest size a client may send (8 MiB
-// after decompression), each built to cost the collector as much memory
-// as it can:
-//   - "accepted": one device with 120,000 uptime points in one day and a
-//     padding attribute up to 8 MiB, just inside the collector's decode
-//     and output bounds, so it is decoded, mapped and written in full;
-//   - "issue-14": the report of issue 14, one device with 129,055 battery
-//     points, padded to 8 MiB, which took the collector from 67 to 527 MB
-//     before the bounds and is now refused (413) before it is decoded.
+// after decompression, agentsim's hostile reports), each built to cost
+// the collector as much memory as it can:
+//   - "accepted": agentsim.CostlyReport, just inside the collector's
+//     decode and output bounds, so it is decoded, mapped and written;
+//   - "issue-14": agentsim.ManyPoints, the report of issue 14 (129,055
+//     battery points), which took the collector from 67 to 527 MB before
+//     the bounds and is now refused (413) before it is decoded.
 func maxSizeShapes(now time.Time) map[string][]byte {
-	str := func(k, v string) *commonpb.KeyValue {
-		return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
-	}
-	resource := func(id string, extra ...*commonpb.KeyValue) *resourcepb.Resource {
-		return &resourcepb.Resource{Attributes: append([]*commonpb.KeyValue{str(schema.AttrHostID, id), str(schema.AttrHostName, id), str(schema.AttrOSType, "linux")}, extra...)}
-	}
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).Add(-24 * time.Hour)
-
-	uptime := &metricpb.Gauge{}
-	for i := range 120000 {
-		uptime.DataPoints = append(uptime.DataPoints, &metricpb.NumberDataPoint{TimeUnixNano: uint64(day.Add(time.Duration(i) * 500 * time.Millisecond).UnixNano()), Value: &metricpb.NumberDataPoint_AsDouble{AsDouble: float64(i)}})
-	}
-	accepted := &colmetricpb.ExportMetricsServiceRequest{ResourceMetrics: []*metricpb.ResourceMetrics{{
-		Resource:     resource("bench-max-accepted"),
-		ScopeMetrics: []*metricpb.ScopeMetrics{{Metrics: []*metricpb.Metric{{Name: schema.MetricUptime, Data: &metricpb.Metric_Gauge{Gauge: uptime}}}}},
-	}}}
-	padTo(accepted, maxBody)
-
-	charge := &metricpb.Gauge{}
-	for i := range 129055 {
-		charge.DataPoints = append(charge.DataPoints, &metricpb.NumberDataPoint{TimeUnixNano: uint64(day.Add(time.Duration(i) * time.Second).UnixNano()),
-			Attributes: []*commonpb.KeyValue{str(schema.AttrBatteryID, "BAT0")},
-			Value:      &metricpb.NumberDataPoint_AsDouble{AsDouble: 0.5}})
-	}
-	issue := &colmetricpb.ExportMetricsServiceRequest{ResourceMetrics: []*metricpb.ResourceMetrics{{
-		Resource:     resource("bench-max-issue"),
-		ScopeMetrics: []*metricpb.ScopeMetrics{{Metrics: []*metricpb.Metric{{Name: schema.MetricBatteryCharge, Data: &metricpb.Metric_Gauge{Gauge: charge}}}}},
-	}}}
-	padTo(issue, maxBody)
 	out := map[string][]byte{}
-	for name, req := range map[string]*colmetricpb.ExportMetricsServiceRequest{"accepted": accepted, "issue-14": issue} {
+	for name, req := range map[string]*colmetricpb.ExportMetricsServiceRequest{
+		"accepted": agentsim.CostlyReport("bench-max-accepted", day),
+		"issue-14": agentsim.ManyPoints("bench-max-issue", day),
+	} {
 		b, err := proto.Marshal(req)
 		if err != nil {
 			panic(err)
@@ -76,17 +42,6 @@ func maxSizeShapes(now time.Time) map[string][]byte {
 		out[name] = b
 	}
 	return out
-}
-
-// padTo adds a resource attribute the collector does not store, so that
-// req is exactly size bytes.
-func padTo(req *colmetricpb.ExportMetricsServiceRequest, size int) {
-	attrs := &req.ResourceMetrics[0].Resource.Attributes
-	*attrs = append(*attrs, &commonpb.KeyValue{Key: "bench.padding", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{}}})
-	pad := (*attrs)[len(*attrs)-1].Value.Value.(*commonpb.AnyValue_StringValue)
-	for n := size - proto.Size(req); n != 0; n = size - proto.Size(req) {
-		pad.StringValue = strings.Repeat("p", max(0, len(pad.StringValue)+n))
-	}
 }
 
 // runMaxSize measures the collector's memory under the largest requests:

@@ -374,10 +374,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, enc *Encoding) (
 		return h.refuseDevices(w, *enc, mapped.Devices), 0
 	}
 	resp := &colmetricpb.ExportMetricsServiceResponse{}
-	if mapped.Rejected > 0 || len(mapped.Reasons) > 0 {
+	if msg := mapped.Message(); mapped.Rejected > 0 || msg != "" {
 		resp.PartialSuccess = &colmetricpb.ExportMetricsPartialSuccess{
 			RejectedDataPoints: int64(mapped.Rejected),
-			ErrorMessage:       strings.Join(mapped.Reasons, "; "),
+			ErrorMessage:       msg,
 		}
 	}
 	var out []byte

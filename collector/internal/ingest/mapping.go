@@ -101,6 +101,9 @@ type Mapped struct {
 	// Rejected counts OTLP data points refused, with the first reasons.
 	Rejected int
 	Reasons  []string
+	// Notes are the first things left out without refusing a data point
+	// (an attribute, a label), after the reasons in the partial success.
+	Notes []string
 	// Ignored counts data points of metrics Kretslopp does not store.
 	Ignored int
 	// Devices are the devices Admit refused; their data points are in
@@ -114,16 +117,23 @@ type Mapped struct {
 
 func (m *Mapped) reject(n int, format string, args ...any) {
 	m.Rejected += n
-	m.note(format, args...)
-}
-
-// note adds a reason without refusing data points: OTLP's partial success
-// with a message and no rejected points is a warning (an attribute or a
-// label left out).
-func (m *Mapped) note(format string, args ...any) {
 	if len(m.Reasons) < 5 {
 		m.Reasons = append(m.Reasons, fmt.Sprintf(format, args...))
 	}
+}
+
+// note records something left out without refusing a data point: OTLP's
+// partial success with a message and no rejected points is a warning.
+func (m *Mapped) note(format string, args ...any) {
+	if len(m.Notes) < 5 {
+		m.Notes = append(m.Notes, fmt.Sprintf(format, args...))
+	}
+}
+
+// Message is the partial success's error_message: the reasons, then the
+// notes.
+func (m *Mapped) Message() string {
+	return strings.Join(append(slices.Clip(m.Reasons), m.Notes...), "; ")
 }
 
 func (m *Mapped) budget(name string) {

@@ -42,7 +42,7 @@ func str(k, v string) *commonpb.KeyValue {
 	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
 }
 
-func reasons(m Mapped) string { return strings.Join(m.Reasons, "; ") }
+func reasons(m Mapped) string { return m.Message() }
 
 // Three reports of one device over two days in one request: a device point
 // per timestamp, one daily point per day, and the static facts only once.
