@@ -61,10 +61,10 @@ func init() {
 			Tags: deviceTags, Labels: true, Fields: with(deviceFields, lastSeen)},
 		Measurement{Name: BatteryDaily, Area: AreaDevice, Time: "00:00 UTC of the report's day", Doc: "the day's last `battery` point, plus `last_seen`",
 			Tags: batteryTags, Fields: with(batteryFields, lastSeen)},
-		Measurement{Name: DeviceBinding, Area: AreaDevice, Time: "when the device was bound (its first report, or the move)",
-			Doc:  "which agent token may write a device ID: the newest point per device wins; written by ingest and `kretslopp-collector device move`",
-			Tags: tags("device_id"), Fields: []Field{
-				{"token", String, "", "name of the agent token"},
+		Measurement{Name: DeviceBinding, Area: AreaDevice, Time: "when the device was bound (its first report, or the move), unique per token",
+			Doc:  "which agent token may write a device ID: the newest point per device wins; written by ingest and `kretslopp-collector device move`. One series per token (the device ID is a field), so that a collector reads a fleet's bindings quickly at start",
+			Tags: []Field{{Name: TokenTag, Doc: "name of the agent token (`-`: every token without a name)"}}, Fields: []Field{
+				{"device_id", String, "", ""},
 				{"site", String, "", "the token's site, when it has one"},
 				{"reason", String, "", "`first_report`, `known` (reported before bindings existed) or `move`"},
 			}},

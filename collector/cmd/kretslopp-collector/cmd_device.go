@@ -119,13 +119,13 @@ func runDeviceMove(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	now := time.Now()
 	var points []influx.Point
-	for _, id := range ids {
+	for i, id := range ids {
 		if _, known := owners[id]; !known {
 			if _, err := devices.Resolve(ctx, client, id); err != nil {
 				return fmt.Errorf("device %q: %w (give the device ID, not a hostname)", safetext.Terminal(id), err)
 			}
 		}
-		points = append(points, *ingest.BindingPoint(id, target, ingest.ReasonMove, now))
+		points = append(points, *ingest.BindingPoint(id, target, ingest.ReasonMove, now.Add(time.Duration(i)))) // a time each: one series
 	}
 	if err := client.Write(ctx, points); err != nil {
 		return fmt.Errorf("device move: %w", err)

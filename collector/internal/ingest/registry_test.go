@@ -27,11 +27,15 @@ func TestRegistryBindsToTheFirstToken(t *testing.T) {
 	r := NewRegistry(100, 10, nil)
 	r.MarkLoaded()
 	a := r.Admit(rinkeby, "laptop-1")
-	if a.Refused != nil || a.Binding == nil || !a.New || a.Binding.Fields["token"] != "rinkeby" || a.Binding.Fields["site"] != "Rinkeby skola" {
+	if a.Refused != nil || a.Binding == nil || !a.New || a.Binding.Tags["token"] != "rinkeby" || a.Binding.Fields["site"] != "Rinkeby skola" {
 		t.Fatalf("first report: %+v", a)
 	}
 	if err := schema.Check(a.Binding.Measurement, a.Binding.Tags, a.Binding.Fields); err != nil {
 		t.Error(err)
+	}
+	// Two devices bound at once are two points of the token's series.
+	if b := r.Admit(rinkeby, "laptop-3"); !b.Binding.Time.After(a.Binding.Time) {
+		t.Errorf("bindings at %s and %s: the second would overwrite the first", a.Binding.Time, b.Binding.Time)
 	}
 	// Not yet confirmed written: the binding comes again, but it is no
 	// new device any more.
@@ -51,7 +55,7 @@ func TestRegistryBindsToTheFirstToken(t *testing.T) {
 	}
 	// Tokens without a name are one group, as before names existed.
 	old1, old2 := auth.Identity{Name: "sha256:aaaaaaaaaaaa"}, auth.Identity{Name: "sha256:bbbbbbbbbbbb"}
-	if a := r.Admit(old1, "laptop-2"); a.Refused != nil || a.Binding.Fields["token"] != auth.UnnamedGroup {
+	if a := r.Admit(old1, "laptop-2"); a.Refused != nil || a.Binding.Tags["token"] != auth.UnnamedGroup {
 		t.Errorf("unnamed token: %+v", a)
 	}
 	if a := r.Admit(old2, "laptop-2"); a.Refused != nil {
