@@ -19,6 +19,14 @@ echo "### (as if InfluxDB had a host of its own; the baseline line still uses a 
 go run ./collector/bench/ingestload -reports 60000 -agents 512 -sink "$@"
 
 echo
+echo "### ingest memory: eight clients at once sending the largest requests (8 MiB), default settings"
+go run ./collector/bench/ingestload -max-size "$@"
+
+echo
+echo "### device table: a collector starting with 100,000 devices in InfluxDB"
+go run ./collector/bench/ingestload -device-table 100000 "$@"
+
+echo
 echo "### Go benchmarks: the ingest report path and the user-detail decoder, per operation"
 go test -run '^$' -bench . -benchmem ./collector/internal/ingest ./collector/internal/meetings
 

@@ -168,7 +168,7 @@ var instrumentFiles = []string{"../../collector/internal/ingest/handler.go", "..
 func declaredMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
-	re := regexp.MustCompile(`meter\.(Int64Counter|Float64Counter|Int64Histogram|Float64Histogram|Int64Gauge|Float64Gauge)\("([a-z0-9_.]+)"([^\n]*)`)
+	re := regexp.MustCompile(`meter\.(Int64Counter|Float64Counter|Int64Histogram|Float64Histogram|Int64Gauge|Float64Gauge|Int64ObservableGauge|Float64ObservableGauge)\("([a-z0-9_.]+)"([^\n]*)`)
 	for _, file := range instrumentFiles {
 		src, err := os.ReadFile(file)
 		if err != nil {
@@ -234,11 +234,13 @@ func TestMetricNamesExist(t *testing.T) {
 	}
 }
 
-// scrapeCollector runs the real collector (testkit's harness) against an
-// unreachable InfluxDB with the lifecycle refresh on, sends one
-// unauthenticated and one authenticated report so that the request,
-// write-error and write-duration series exist, waits for the refresh to
-// fail once, and returns the metric names on /metrics.
+// scrapeCollector runs the real collector (testkit's harness) twice and
+// returns the metric names on their /metrics: once against an unreachable
+// InfluxDB with the lifecycle refresh on, sending one unauthenticated and
+// one authenticated report, until the refresh has failed once; once
+// against an InfluxDB that stops after the collector started (its device
+// table loaded), so that a report's write fails and the write-error and
+// write-duration series exist.
 func scrapeCollector(t *testing.T) map[string]bool {
 	t.Helper()
 	dead, err := influxserver.FreePort() // a port nobody answers on
@@ -249,7 +251,7 @@ func scrapeCollector(t *testing.T) map[string]bool {
 		YAML: "lifecycle_interval: 1m\n",
 		Env:  []string{fmt.Sprintf("KRETSLOPP_INFLUX_URL=http://127.0.0.1:%d", dead), "KRETSLOPP_INFLUX_BUCKET=kretslopp/autogen"},
 	})
-	report := agentsim.Request(agentsim.Laptop(1).ResourceMetrics(time.Unix(1700000000, 0)))
+	report := agentsim.Request(agentsim.Laptop(1).ResourceMetrics(time.Now().Add(-time.Minute)))
 	for _, token := range []string{"", testkit.AgentToken} {
 		if status, _ := agentsim.TryPost(c.URL, token, report, false); status == 200 {
 			t.Fatalf("token %q: a report was acknowledged with InfluxDB unreachable", token)
@@ -277,7 +279,21 @@ func scrapeCollector(t *testing.T) map[string]bool {
 			t.Fatalf("the lifecycle refresh did not count its failure within 60 s:\n%s", body)
 		}
 	}
-	for _, must := range []string{"kretslopp_ingest_requests_total", "kretslopp_influx_write_errors_total", "kretslopp_influx_write_duration_seconds_bucket"} {
+	srv := testkit.NewServer(t)
+	c = testkit.StartCollector(t, testkit.CreateDatabase(t, srv), testkit.CollectorOptions{})
+	srv.Stop()
+	if status, _ := agentsim.TryPost(c.URL, testkit.AgentToken, report, false); status != 503 {
+		t.Fatalf("a report with InfluxDB stopped: status %d, want 503", status)
+	}
+	_, body := c.Get(t, "/metrics")
+	for _, line := range strings.Split(body, "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			series, _, _ := strings.Cut(line, " ")
+			name, _, _ := strings.Cut(series, "{")
+			names[name] = true
+		}
+	}
+	for _, must := range []string{"kretslopp_ingest_requests_total", "kretslopp_influx_write_errors_total", "kretslopp_influx_write_duration_seconds_bucket", "kretslopp_influx_limit_errors_total", "kretslopp_ingest_inflight_bytes", "kretslopp_ingest_devices"} {
 		if !names[must] {
 			t.Errorf("collector /metrics lacks %s after a failed write", must)
 		}

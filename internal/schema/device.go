@@ -2,15 +2,21 @@ package schema
 
 // Device measurements, written by the collector's ingest from agent reports.
 const (
-	Device       = "device"
-	Battery      = "battery"
-	DeviceDaily  = "device_daily"
-	BatteryDaily = "battery_daily"
+	Device        = "device"
+	Battery       = "battery"
+	DeviceDaily   = "device_daily"
+	BatteryDaily  = "battery_daily"
+	DeviceBinding = "device_binding"
 )
 
+// TokenTag is the tag that names the agent token a point came with (its
+// name in the tokens file, never the token); see docs/security.md.
+const TokenTag = "token"
+
 var (
-	deviceTags  = tags("device_id", "os", "manufacturer", "model")
-	batteryTags = []Field{{Name: "device_id"}, {Name: "battery"}, {Name: "manufacturer", Doc: "the device's"}, {Name: "model", Doc: "the device's, for grouping by model"}}
+	tokenTag    = Field{Name: TokenTag, Doc: "name of the agent token that sent it"}
+	deviceTags  = append(tags("device_id", "os", "manufacturer", "model"), tokenTag)
+	batteryTags = []Field{{Name: "device_id"}, {Name: "battery"}, {Name: "manufacturer", Doc: "the device's"}, {Name: "model", Doc: "the device's, for grouping by model"}, tokenTag}
 
 	deviceFields = []Field{
 		{"uptime_s", Float, "s", "time since boot"},
@@ -57,5 +63,12 @@ func init() {
 			Tags: deviceTags, Labels: true, Fields: with(deviceFields, lastSeen)},
 		Measurement{Name: BatteryDaily, Area: AreaDevice, Time: "00:00 UTC of the report's day", Doc: "the day's last `battery` point, plus `last_seen`",
 			Tags: batteryTags, Fields: with(batteryFields, lastSeen)},
+		Measurement{Name: DeviceBinding, Area: AreaDevice, Time: "when the device was bound (its first report, or the move), unique per token",
+			Doc:  "which agent token may write a device ID: the newest point per device wins; written by ingest and `kretslopp-collector device move`. One series per token (the device ID is a field), so that a collector reads a fleet's bindings quickly at start",
+			Tags: []Field{{Name: TokenTag, Doc: "name of the agent token (`-`: every token without a name)"}}, Fields: []Field{
+				{"device_id", String, "", ""},
+				{"site", String, "", "the token's site, when it has one"},
+				{"reason", String, "", "`first_report`, `known` (reported before bindings existed) or `move`"},
+			}},
 	)
 }

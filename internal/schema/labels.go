@@ -3,9 +3,7 @@ package schema
 import (
 	"fmt"
 	"regexp"
-	"strings"
-	"unicode"
-	"unicode/utf8"
+	"sync"
 )
 
 // LabelPrefix marks the agent's configuration labels (site, department,
@@ -28,7 +26,7 @@ func ValidLabelKey(key string) error {
 	if !labelKey.MatchString(key) {
 		return fmt.Errorf("label key %q: use lower-case letters, digits and _, starting with a letter, at most 64 characters", key)
 	}
-	if reservedLabels()[key] {
+	if reserved()[key] {
 		return fmt.Errorf("label key %q is reserved: it is a tag or field of the device measurements", key)
 	}
 	return nil
@@ -43,6 +41,10 @@ func ReservedLabelKeys() []string {
 	return sortedUnique(out)
 }
 
+// reserved is reservedLabels, computed once (the registry is complete
+// after init); ingest asks for every label of every report.
+var reserved = sync.OnceValue(reservedLabels)
+
 func reservedLabels() map[string]bool {
 	out := map[string]bool{"time": true}
 	for _, name := range []string{Device, DeviceDaily, Battery, BatteryDaily} {
@@ -54,46 +56,19 @@ func reservedLabels() map[string]bool {
 	return out
 }
 
-// maxLabelValueLen bounds a label value, in characters: what the
-// collector stores as a tag value.
-const maxLabelValueLen = 256
-
 // ValidLabelValue is the label value rule, which the agent applies at
 // start: a value the collector cannot store as the tag key is refused
 // there, naming the key and why. A value must be non-empty (InfluxDB keeps
-// no empty tag), valid UTF-8, at most 256 characters, free of control
-// characters (C0, DEL, C1), of the line and paragraph separators U+2028
-// and U+2029 and of the bidirectional formatting characters (U+202A–U+202E,
-// U+2066–U+2069), which make a text display as another, and must not end
-// with a backslash, which a line-protocol tag cannot carry.
+// no empty tag) and pass CheckText with MaxTextLen, the rule the collector
+// applies to every stored string.
 func ValidLabelValue(key, value string) error {
 	if value == "" {
 		return fmt.Errorf("label %q: empty value (InfluxDB stores no empty tag)", key)
 	}
-	n := 0
-	for i, r := range value {
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(value[i:]); size == 1 {
-				return fmt.Errorf("label %q: value is not valid UTF-8 (byte %d)", key, i)
-			}
-		}
-		if forbiddenInLabel(r) {
-			return fmt.Errorf("label %q: value holds the control or formatting character %U at byte %d", key, r, i)
-		}
-		n++
-	}
-	if n > maxLabelValueLen {
-		return fmt.Errorf("label %q: value has %d characters, at most %d", key, n, maxLabelValueLen)
-	}
-	if strings.HasSuffix(value, `\`) {
-		return fmt.Errorf("label %q: value ends with a backslash", key)
+	if err := CheckText(value, MaxTextLen); err != nil {
+		return fmt.Errorf("label %q: value %w", key, err)
 	}
 	return nil
-}
-
-func forbiddenInLabel(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
-		(r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }
 
 // RootFilesystem reports whether a system.filesystem.limit data point is

@@ -36,7 +36,7 @@ func Markdown(part string) (string, error) {
 			b.WriteString("`" + k + "`")
 		}
 		b.WriteString(".\n\n")
-		fmt.Fprintf(&b, "Label values are non-empty, valid UTF-8, at most %d characters, hold no control character (C0, DEL, C1), no line or paragraph separator (U+2028, U+2029) and no bidirectional formatting character (U+202A–U+202E, U+2066–U+2069), and do not end with a backslash.\n", maxLabelValueLen)
+		fmt.Fprintf(&b, "Label values are non-empty, valid UTF-8, at most %d characters, hold no control character (C0, DEL, C1), no line or paragraph separator (U+2028, U+2029) and no bidirectional formatting character (U+202A–U+202E, U+2066–U+2069), and do not end with a backslash.\n", MaxTextLen)
 	case PartMetrics:
 		b.WriteString("| metric | unit | point attributes | InfluxDB |\n|---|---|---|---|\n")
 		for _, mt := range Metrics {

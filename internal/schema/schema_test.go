@@ -186,7 +186,7 @@ func TestLabelValueRule(t *testing.T) {
 	}
 	for value, want := range map[string]string{
 		"":                       "empty",
-		"bad\xffbyte":            "not valid UTF-8 (byte 3)",
+		"bad\xffbyte":            "invalid UTF-8 at byte 3",
 		"two\nlines":             "U+000A at byte 3",
 		"tab\there":              "U+0009",
 		"del\x7f":                "U+007F",
@@ -194,7 +194,7 @@ func TestLabelValueRule(t *testing.T) {
 		"line\u2028sep":          "U+2028",
 		"evil\u202Etxt.exe":      "U+202E",
 		"iso\u2066late":          "U+2066",
-		strings.Repeat("å", 257): "257 characters, at most 256",
+		strings.Repeat("å", 257): "longer than 256 characters",
 		`ends in \`:              "backslash",
 	} {
 		err := ValidLabelValue("site", value)

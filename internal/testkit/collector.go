@@ -34,8 +34,10 @@ type CollectorOptions struct {
 	AgentTokens []string
 	// ReadTokens, when set, are written to the read tokens file.
 	ReadTokens []string
-	// YAML is the configuration file; empty means "lifecycle_interval: 0s"
-	// (the tests write the lifecycle measurements when they want them).
+	// YAML is the configuration file; empty means DefaultYAML (the tests
+	// write the lifecycle measurements when they want them, and replay
+	// years of history). A test that sets YAML gets the collector's
+	// defaults for everything it does not name.
 	YAML string
 	// Env adds KRETSLOPP_* settings (they win over the harness's).
 	Env []string
@@ -45,13 +47,23 @@ type CollectorOptions struct {
 	Serve func(ctx context.Context, getenv func(string) string, log io.Writer) error
 }
 
+// DefaultYAML is the configuration of a collector whose test sets none:
+// no lifecycle refresh, and no maximum age of data points, because the
+// tests replay years of a fleet's history (as `make demo` does).
+const DefaultYAML = "lifecycle_interval: 0s\ningest:\n  max_age: 0s\n"
+
 // RunningCollector is a collector StartCollector started.
 type RunningCollector struct {
 	URL string
 	// Env is its environment: KRETSLOPP_* settings only.
 	Env []string
 	log *syncBuffer
+	pid int
 }
+
+// PID is the collector process's ID (0 when it runs in the test's
+// process, CollectorOptions.Serve).
+func (c *RunningCollector) PID() int { return c.pid }
 
 // StartCollector runs `kretslopp-collector serve` against db (nil: opts.Env
 // names InfluxDB) on a free loopback port until the test ends, and returns
@@ -62,7 +74,7 @@ func StartCollector(tb testing.TB, db *DB, opts CollectorOptions) *RunningCollec
 	dir := tb.TempDir()
 	yaml := opts.YAML
 	if yaml == "" {
-		yaml = "lifecycle_interval: 0s\n"
+		yaml = DefaultYAML
 	}
 	cfgFile := filepath.Join(dir, "collector.yaml")
 	writeFile(tb, cfgFile, yaml)
@@ -126,6 +138,7 @@ func (c *RunningCollector) start(tb testing.TB, serve func(context.Context, func
 			cancel()
 			return err
 		}
+		c.pid = cmd.Process.Pid
 		go func() {
 			<-ctx.Done()
 			_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -190,12 +203,22 @@ func (c *RunningCollector) environ() []string {
 func (c *RunningCollector) Run(tb testing.TB, args ...string) string {
 	tb.Helper()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(Binary(tb, Collector), args...)
-	cmd.Env, cmd.Stdout, cmd.Stderr = c.environ(), &stdout, &stderr
+	cmd := c.Command(tb, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		tb.Fatalf("kretslopp-collector %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
 	}
 	return stdout.String()
+}
+
+// Command is another kretslopp-collector command (import, device, …) with
+// the collector's configuration, not started: for a test that needs its
+// standard error, its exit status or its process.
+func (c *RunningCollector) Command(tb testing.TB, args ...string) *exec.Cmd {
+	tb.Helper()
+	cmd := exec.Command(Binary(tb, Collector), args...)
+	cmd.Env = c.environ()
+	return cmd
 }
 
 // Get fetches path from the collector and returns the status and body.

@@ -56,9 +56,19 @@ func run() error {
 	sink := flag.Bool("sink", false, "the collector writes to a sink that accepts and discards every write instead of InfluxDB: the collector's own capacity, as if InfluxDB had a host of its own")
 	snapshotSize := flag.String("cache-snapshot-size", "", "InfluxDB [data] cache-snapshot-memory-size for both phases (empty: the project's recommended setting, see docs/operations.md)")
 	profileDir := flag.String("profile", "", "write CPU profiles of the collector and InfluxDB taken during the throughput phase into this folder")
+	maxSize := flag.Bool("max-size", false, "instead of the throughput phases: the collector's memory under the largest requests (8 MiB), -max-size-clients at once")
+	maxSizeClients := flag.Int("max-size-clients", 8, "clients sending the largest requests at once (-max-size)")
+	maxSizeRounds := flag.Int("max-size-rounds", 2, "requests of each shape per client (-max-size)")
+	deviceTable := flag.Int("device-table", 0, "instead of the throughput phases: the collector's start-up with this many devices in InfluxDB (its device table)")
 	flag.Parse()
 
 	ctx := context.Background()
+	if *maxSize {
+		return runMaxSize(ctx, *collectorBin, *maxSizeClients, *maxSizeRounds)
+	}
+	if *deviceTable > 0 {
+		return runDeviceTable(ctx, *collectorBin, *deviceTable)
+	}
 
 	start := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Hour)
 	reportAt := func(i int) ([]byte, []influx.Point) {
@@ -193,9 +203,9 @@ func run() error {
 		return err
 	}
 	// One token stands for the whole simulated fleet here, so the per-token
-	// rate limit is off.
+	// rate limit is off and the new-device budget holds the fleet.
 	cfgFile := filepath.Join(dir, "collector.yaml")
-	collectorYAML := fmt.Sprintf("ingest:\n  token_rate: 0\n  batch_linger: %s\n  write_concurrency: %d\n", *linger, *writeConcurrency)
+	collectorYAML := fmt.Sprintf("ingest:\n  token_rate: 0\n  new_devices_per_hour: %d\n  batch_linger: %s\n  write_concurrency: %d\n", max(*devices, 2000), *linger, *writeConcurrency)
 	if !*influxGzip {
 		collectorYAML += "influx:\n  no_gzip: true\n"
 	}
@@ -321,10 +331,10 @@ func run() error {
 	reportsPerSec := float64(len(bodies)) / collectorDur.Seconds()
 	collectorPointsPerSec := reportsPerSec * pointsPerReport
 
-	var rss int64
+	var peak int64
 	var writes, writtenLines float64
 	for i, pid := range pids {
-		rss = max(rss, peakRSS(pid))
+		peak = max(peak, peakRSS(pid))
 		w, l := writeStats(urls[i])
 		writes, writtenLines = writes+w, writtenLines+w*l
 	}
@@ -367,7 +377,7 @@ func run() error {
 	fmt.Printf("ack latency at max rate: p50 %s  p99 %s\n", pct(latencies, 50), pct(latencies, 99))
 	fmt.Printf("ack latency at %d/s:   p50 %s  p99 %s\n", *rate, pct(fixed, 50), pct(fixed, 99))
 	fmt.Printf("InfluxDB writes:        %10.0f (%.0f lines each on average)\n", writes, linesPerWrite)
-	fmt.Printf("collector peak RSS (largest process):     %10.1f MB\n", float64(rss)/1024)
+	fmt.Printf("collector peak RSS (largest process):     %10.1f MB\n", float64(peak)/1024)
 	fmt.Printf("failed requests:        %10d\n", failures.Load())
 	if failures.Load() > 0 {
 		return fmt.Errorf("%d requests failed", failures.Load())
@@ -474,13 +484,18 @@ func pct(ds []time.Duration, p int) time.Duration {
 }
 
 // peakRSS reads VmHWM (kB) of a process from /proc.
-func peakRSS(pid int) int64 {
+func peakRSS(pid int) int64 { return procStatus(pid, "VmHWM:") }
+
+// rss reads VmRSS (kB) of a process from /proc.
+func rss(pid int) int64 { return procStatus(pid, "VmRSS:") }
+
+func procStatus(pid int, key string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, key); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb
 		}

@@ -97,11 +97,11 @@ func orDash(s string) string {
 // carbon ones, and says so on stdout (quiet: in the debug log).
 func updateDerived(ctx context.Context, env *cliEnv, q lifecycle.Querier, w lifecycle.Writer, opts carbon.Options, plannedLife float64, now time.Time, quiet bool) error {
 	n, err := lifecycle.Update(ctx, q, w, plannedLife, now)
-	if err != nil {
+	if err := leftOutOnly(env, "lifecycle", err, quiet); err != nil {
 		return err
 	}
 	c, err := carbon.Update(ctx, q, w, opts, now)
-	if err != nil {
+	if err := leftOutOnly(env, "carbon", err, quiet); err != nil {
 		return err
 	}
 	if quiet {

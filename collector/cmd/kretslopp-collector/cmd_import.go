@@ -139,20 +139,6 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	return failErr
 }
 
-// openInput opens a file to import, with a progress bar on a terminal for
-// files over 4 MB; done ends the bar.
-func openInput(env *cliEnv, name string) (r io.Reader, done func(), err error) {
-	fh, err := os.Open(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	if st, err := fh.Stat(); err == nil && st.Size() > 4<<20 && isTerminal(env.Stderr) {
-		p := &progress{r: fh, w: env.Stderr, name: name, size: st.Size()}
-		return p, func() { p.done(); fh.Close() }, nil
-	}
-	return fh, func() { fh.Close() }, nil
-}
-
 func decodeFile(ctx context.Context, env *cliEnv, f meetings.Format, name, source string) (*meetings.Result, error) {
 	r, done, err := openInput(env, name)
 	if err != nil {

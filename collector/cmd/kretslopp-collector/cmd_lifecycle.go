@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/config"
+	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 	"github.com/kretslopp/kretslopp/collector/internal/server"
 )
 
@@ -46,6 +48,32 @@ func runLifecycleJob(ctx context.Context, env *cliEnv, cfg config.Config, srv *s
 		case <-ticker.C:
 		}
 	}
+}
+
+// reportLeftOut names on standard error the points a write left out (a
+// serial that an older collector stored with a control character, say),
+// safe for the terminal.
+func reportLeftOut(env *cliEnv, pe *influx.PartialError) {
+	for _, r := range pe.Refused {
+		fmt.Fprintf(env.Stderr, "left out: %s\n", safetext.Terminal(r.String()))
+	}
+}
+
+// leftOutOnly turns a write that InfluxDB refused for some points only
+// into success, naming those points: on standard error, or in the log
+// when quiet (serve's background job). Any other error is returned.
+func leftOutOnly(env *cliEnv, what string, err error, quiet bool) error {
+	pe, ok := influx.AsPartial(err)
+	if !ok {
+		return err
+	}
+	if quiet {
+		env.Logger.Warn(what+" update left out points it cannot write; the rest is written",
+			"left_out", len(pe.Refused), "first", safetext.Terminal(pe.Refused[0].String()))
+		return nil
+	}
+	reportLeftOut(env, pe)
+	return nil
 }
 
 func runLifecycle(ctx context.Context, env *cliEnv, args []string) error {

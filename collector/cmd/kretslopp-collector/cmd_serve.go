@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/kretslopp/kretslopp/collector/internal/config"
+	"github.com/kretslopp/kretslopp/collector/internal/ingest"
 	"github.com/kretslopp/kretslopp/collector/internal/server"
 )
 
@@ -24,6 +25,15 @@ type serveJob struct {
 }
 
 var serveJobs []serveJob
+
+// memoryLimit is serve's soft memory limit: a base for the runtime, the
+// HTTP server and InfluxDB writes, the device table at its bound (about
+// 100 bytes a device), and the most the receiver's requests can hold
+// (ingest.MemoryBound: bodies in flight, their line protocol, the
+// requests being decoded).
+func memoryLimit(cfg config.Config) int64 {
+	return 64<<20 + int64(cfg.Ingest.MaxDevices)*128 + ingest.MemoryBound(cfg.Ingest.MaxInflightBytes, cfg.Ingest.MaxBodyBytes)
+}
 
 // serveRoutes add HTTP handlers (the read API, for example) to the server
 // before it starts; other files add to it.
@@ -47,6 +57,12 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		// points); collecting less often saves a fifth of its CPU under
 		// load for some tens of MB more memory. GOGC overrides it.
 		debug.SetGCPercent(400)
+	}
+	if env.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit makes the GC work harder before the heap outgrows
+		// what the in-flight bound allows (docs/benchmarks.md: eight
+		// largest requests at once); GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(memoryLimit(cfg))
 	}
 	srv, err := server.New(cfg, env.Logger)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kretslopp/kretslopp/collector/internal/config"
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 )
 
 // version is stamped by `make build`.
@@ -40,6 +41,9 @@ type cliEnv struct {
 	LoadConfig func(path string) (config.Config, error)
 	Getenv     func(string) string
 	Version    string
+	// Interrupted is closed at the first SIGINT or SIGTERM; reads of input
+	// files stop on it (a second signal ends the process at once).
+	Interrupted <-chan struct{}
 }
 
 var commands = map[string]command{}
@@ -95,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := level.UnmarshalText([]byte(strings.ToUpper(envOr("KRETSLOPP_LOG_LEVEL", "info")))); err != nil {
 		level.Set(slog.LevelInfo)
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}))
 	env := &cliEnv{
 		Stdout: stdout,
 		Stderr: stderr,
@@ -112,7 +116,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal the default action is back: a second one
+	// ends a command that does not stop by itself.
+	context.AfterFunc(ctx, stop)
+	env.Interrupted = ctx.Done()
 	err := cmd.Run(ctx, env, args[1:])
+	if err != nil {
+		err = redactedError{err}
+	}
 	switch {
 	case err == nil:
 		return 0
@@ -126,6 +137,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 }
+
+// redactAttr hides credentials in URLs (an InfluxDB URL with
+// user:password, a token in a query) in every log line.
+func redactAttr(_ []string, a slog.Attr) slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindString:
+		if s := a.Value.String(); strings.Contains(s, "://") {
+			a.Value = slog.StringValue(safetext.RedactText(s))
+		}
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok && strings.Contains(err.Error(), "://") {
+			a.Value = slog.StringValue(safetext.RedactText(err.Error()))
+		}
+	}
+	return a
+}
+
+// redactedError is an error as main prints it: no credential in a URL.
+type redactedError struct{ err error }
+
+func (e redactedError) Error() string { return safetext.RedactText(e.err.Error()) }
+func (e redactedError) Unwrap() error { return e.err }
 
 func envOr(name, fallback string) string {
 	if v := os.Getenv(name); v != "" {

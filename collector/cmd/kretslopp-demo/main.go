@@ -95,12 +95,13 @@ func run() error {
 		return err
 	}
 	// The simulated fleet below shares the demo's one agent token, so the
-	// per-token rate limit (ingest.token_rate) is off for the demo.
+	// per-token rate limit (ingest.token_rate) is off for the demo, and it
+	// replays two years of history, older than ingest.max_age allows.
 	configFile := filepath.Join(abs, "collector.yaml")
 	// InfluxDB shares the machine with everything else the demo runs; a
 	// generous query timeout keeps the lifecycle derivation and the reports
 	// from failing on a busy laptop.
-	if err := os.WriteFile(configFile, []byte("# make demo: one token stands for a whole simulated fleet\ningest:\n  token_rate: 0\ninflux:\n  timeout: 5m\n"), 0o600); err != nil {
+	if err := os.WriteFile(configFile, []byte("# make demo: one token stands for a whole simulated fleet, two years back\ningest:\n  token_rate: 0\n  max_age: 0s\ninflux:\n  timeout: 5m\n"), 0o600); err != nil {
 		return err
 	}
 	port, err := influxserver.FreePort()

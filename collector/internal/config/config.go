@@ -15,6 +15,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // DefaultListen is the OTLP/HTTP port that OpenTelemetry exporters use.
@@ -28,8 +30,9 @@ type Config struct {
 	// TLS serves HTTPS when both files are set.
 	TLS TLSConfig `yaml:"tls"`
 	// AgentTokensFile lists the bearer tokens agents may use, one a line,
-	// plain or "sha256:<hex>" (KRETSLOPP_AGENT_TOKENS_FILE). Empty or
-	// missing means every ingest request is refused.
+	// plain or "sha256:<hex>", optionally as "NAME SITE TOKEN"
+	// (KRETSLOPP_AGENT_TOKENS_FILE). Empty or missing means every ingest
+	// request is refused.
 	AgentTokensFile string `yaml:"agent_tokens_file"`
 	// ReadTokensFile lists tokens for the read API (helpdesk tools), in the
 	// same format (KRETSLOPP_READ_TOKENS_FILE).
@@ -80,6 +83,29 @@ type IngestConfig struct {
 	// of agents that share a token.
 	TokenRate  float64 `yaml:"token_rate"`
 	TokenBurst int     `yaml:"token_burst"`
+	// MaxInflightBytes bounds the request bytes (after decompression) all
+	// requests hold at once; beyond it a request is answered 503 with
+	// Retry-After before its body is read. It bounds the collector's
+	// memory: serve sets Go's soft memory limit from it (see README).
+	MaxInflightBytes int64 `yaml:"max_inflight_bytes"`
+	// MaxResources bounds the devices (OTLP resources) of one request;
+	// the rest are refused (partial success naming the budget).
+	MaxResources int `yaml:"max_resources"`
+	// MaxLabels bounds the labels (tags) of one device; the rest are left
+	// out (partial success naming the budget).
+	MaxLabels int `yaml:"max_labels"`
+	// NewDevicesPerHour bounds the device IDs never seen before that one
+	// agent token may report per hour (at most this many at once, then
+	// this many an hour); beyond it such a report is answered 429 and the
+	// agent keeps it.
+	NewDevicesPerHour int `yaml:"new_devices_per_hour"`
+	// MaxDevices bounds the collector's device table (about 100 bytes a
+	// device); beyond it new devices are answered 429.
+	MaxDevices int `yaml:"max_devices"`
+	// MaxAge refuses data points older than this (partial success naming
+	// the time); 0 turns the check off (to replay history, as the demo
+	// does). The default is the agent's spool age plus a week.
+	MaxAge time.Duration `yaml:"max_age"`
 }
 
 // Defaults returns the configuration used where nothing else is set.
@@ -87,14 +113,20 @@ func Defaults() Config {
 	return Config{
 		Listen: DefaultListen,
 		Ingest: IngestConfig{
-			MaxBodyBytes:     8 << 20,
-			BatchLines:       influx.MaxLinesPerWrite,
-			BatchLinger:      5 * time.Millisecond,
-			WriteConcurrency: 2,
-			WriteTimeout:     10 * time.Second,
-			RetryAfter:       30 * time.Second,
-			TokenRate:        20,
-			TokenBurst:       200,
+			MaxBodyBytes:      8 << 20,
+			BatchLines:        influx.MaxLinesPerWrite,
+			BatchLinger:       5 * time.Millisecond,
+			WriteConcurrency:  2,
+			WriteTimeout:      10 * time.Second,
+			RetryAfter:        30 * time.Second,
+			TokenRate:         20,
+			TokenBurst:        200,
+			MaxInflightBytes:  64 << 20,
+			MaxResources:      100,
+			MaxLabels:         16,
+			NewDevicesPerHour: 2000,
+			MaxDevices:        200000,
+			MaxAge:            schema.AgentSpoolMaxAge + 7*24*time.Hour,
 		},
 		Influx:            influx.Config{Timeout: 10 * time.Second},
 		Graph:             graphDefaults(),
@@ -203,6 +235,24 @@ func (c Config) Validate() error {
 	if c.Ingest.TokenRate > 0 && c.Ingest.TokenBurst < 1 {
 		errs = append(errs, fmt.Errorf("ingest.token_burst %d must be at least 1", c.Ingest.TokenBurst))
 	}
+	if c.Ingest.MaxInflightBytes < c.Ingest.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("ingest.max_inflight_bytes %d is below ingest.max_body_bytes %d: a request of the largest size could never be read", c.Ingest.MaxInflightBytes, c.Ingest.MaxBodyBytes))
+	}
+	if c.Ingest.MaxResources < 1 || c.Ingest.MaxResources > 10000 {
+		errs = append(errs, fmt.Errorf("ingest.max_resources %d is outside 1..10000 (devices per request; an agent sends 1)", c.Ingest.MaxResources))
+	}
+	if c.Ingest.MaxLabels < 1 || c.Ingest.MaxLabels > 256 {
+		errs = append(errs, fmt.Errorf("ingest.max_labels %d is outside 1..256 (labels per device)", c.Ingest.MaxLabels))
+	}
+	if c.Ingest.NewDevicesPerHour < 1 {
+		errs = append(errs, fmt.Errorf("ingest.new_devices_per_hour %d must be at least 1", c.Ingest.NewDevicesPerHour))
+	}
+	if c.Ingest.MaxDevices < 1 {
+		errs = append(errs, fmt.Errorf("ingest.max_devices %d must be at least 1", c.Ingest.MaxDevices))
+	}
+	if c.Ingest.MaxAge < 0 || (c.Ingest.MaxAge > 0 && c.Ingest.MaxAge < 24*time.Hour) {
+		errs = append(errs, fmt.Errorf("ingest.max_age %s must be 0 (off) or at least 24h (the agents' spool keeps reports for %s by default)", c.Ingest.MaxAge, schema.AgentSpoolMaxAge))
+	}
 	if c.LifecycleInterval < 0 || (c.LifecycleInterval > 0 && c.LifecycleInterval < time.Minute) {
 		errs = append(errs, fmt.Errorf("lifecycle_interval %s must be 0 (off) or at least 1m", c.LifecycleInterval))
 	}
@@ -223,9 +273,13 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Redacted returns a copy safe to print: secrets replaced by "<redacted>".
+// Redacted returns a copy safe to print: secrets replaced by "<redacted>",
+// and a password or token in a URL by "xxxxx".
 func (c Config) Redacted() Config {
 	r := c
+	r.Influx.URL = safetext.RedactURL(r.Influx.URL)
+	r.Graph.BaseURL = safetext.RedactURL(r.Graph.BaseURL)
+	r.Graph.AuthorityHost = safetext.RedactURL(r.Graph.AuthorityHost)
 	if r.Influx.Token != "" {
 		r.Influx.Token = redacted
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -78,5 +79,39 @@ func TestRedactedHidesSecrets(t *testing.T) {
 	}
 	if cfg.Influx.Token != "influx-secret-token" {
 		t.Error("Redacted changed the original")
+	}
+}
+
+func TestIngestBudgetsAreChecked(t *testing.T) {
+	cfg := Defaults()
+	cfg.Ingest.MaxInflightBytes = 1 << 20
+	cfg.Ingest.MaxResources = 0
+	cfg.Ingest.MaxLabels = 1000
+	cfg.Ingest.NewDevicesPerHour = 0
+	cfg.Ingest.MaxDevices = -1
+	cfg.Ingest.MaxAge = time.Minute
+	err := cfg.Validate()
+	for _, want := range []string{"ingest.max_inflight_bytes 1048576 is below ingest.max_body_bytes", "ingest.max_resources 0", "ingest.max_labels 1000", "ingest.new_devices_per_hour 0", "ingest.max_devices -1", "ingest.max_age 1m0s must be 0 (off) or at least 24h"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("errors do not mention %q:\n%v", want, err)
+		}
+	}
+	d := Defaults().Ingest
+	if d.MaxAge != 97*24*time.Hour || d.MaxInflightBytes != 64<<20 || d.MaxResources != 100 || d.MaxLabels != 16 || d.NewDevicesPerHour != 2000 {
+		t.Errorf("defaults %+v", d)
+	}
+}
+
+func TestRedactedHidesURLCredentials(t *testing.T) {
+	cfg := Defaults()
+	cfg.Influx.URL = "http://admin:influx-password@influx:8086"
+	cfg.Graph.BaseURL = "https://graph.local/v1.0?token=abc123secret"
+	out := cfg.Redacted().YAML()
+	if strings.Contains(out, "influx-password") || strings.Contains(out, "abc123secret") || !strings.Contains(out, "admin:xxxxx@influx:8086") {
+		t.Errorf("a URL's credential in the printed configuration:\n%s", out)
+	}
+	cfg.Influx.URL = "ftp://admin:influx-password@influx"
+	if err := cfg.Validate(); err == nil || strings.Contains(err.Error(), "influx-password") {
+		t.Errorf("Validate: %v", err)
 	}
 }

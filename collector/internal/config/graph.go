@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 )
 
 // GraphConfig is the Microsoft Graph pull: how it authenticates (client
@@ -218,7 +220,7 @@ func (g GraphConfig) Validate() error {
 	}
 	for name, raw := range map[string]string{"graph base_url (KRETSLOPP_GRAPH_BASE_URL)": g.BaseURL, "graph authority_host (KRETSLOPP_GRAPH_AUTHORITY_HOST)": g.AuthorityHost} {
 		if u, err := url.Parse(raw); err != nil || u.Scheme != "https" || u.Host == "" {
-			errs = append(errs, fmt.Errorf("%s %q is not an https URL", name, raw))
+			errs = append(errs, fmt.Errorf("%s %q is not an https URL", name, safetext.RedactURL(raw)))
 		}
 	}
 	if g.PullInterval < 0 || (g.PullInterval > 0 && g.PullInterval < time.Minute) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
+	"github.com/kretslopp/kretslopp/internal/schema"
 )
 
 // deviceFieldNames are the fields of the device measurement; any other
@@ -16,13 +17,16 @@ var deviceFieldNames = map[string]bool{
 	"uptime_s": true, "boot_time": true, "memory_bytes": true, "disk_bytes": true, "spool_dropped": true,
 	"hostname": true, "arch": true, "os_version": true, "os_description": true, "serial": true,
 	"firmware_date": true, "agent_version": true, "os_install_time": true, "last_seen": true,
+	schema.TokenTag: true, // which agent token wrote it: not a label
 }
 
 // Resolve turns a device ID, hostname or hardware serial into a device
 // ID. A hostname or serial used by several devices (a re-install, a
 // renamed machine) resolves to the one seen last.
 func Resolve(ctx context.Context, q Querier, key string) (string, error) {
-	if key == "" {
+	if key == "" || schema.CheckText(key, schema.MaxTextLen) != nil {
+		// Nothing stored can match a key the door refuses (a control
+		// character, invalid UTF-8): not found, without asking InfluxDB.
 		return "", ErrNotFound
 	}
 	series, err := q.Query(ctx, fmt.Sprintf(`SELECT last("last_seen") FROM "device_daily" WHERE "device_id" = %s AND time >= '%s'`, influx.StringLiteral(key), epochQueryFloor))

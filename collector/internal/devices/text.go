@@ -8,12 +8,16 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 )
 
-// WriteStory writes a device's story for a person at a terminal.
+// WriteStory writes a device's story for a person at a terminal. What the
+// agent reported (names, labels) is printed with control characters made
+// visible (safetext.Terminal), so that data cannot drive the terminal.
 func WriteStory(w io.Writer, d *Device, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	p := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+	p := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", safetext.Terminal(k), safetext.Terminal(v)) }
 	p("device", d.ID)
 	p("hostname", d.Hostname)
 	p("serial", d.Serial)

@@ -25,13 +25,19 @@ import (
 
 	influxdb2 "github.com/influxdata/influxdb-client-go/v2"
 	"github.com/influxdata/influxdb-client-go/v2/api"
-	influxhttp "github.com/influxdata/influxdb-client-go/v2/api/http"
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
+
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 )
 
 // MaxLinesPerWrite bounds one write request, as InfluxDB's guidance for
 // batch size suggests.
 const MaxLinesPerWrite = 5000
+
+// MaxBytesPerWrite bounds one write request's line protocol too, so that
+// long lines (many labels, long names) do not make a 5,000-line batch
+// tens of megabytes in the collector's memory (it is copied to gzip it).
+const MaxBytesPerWrite = 4 << 20
 
 // Config says where InfluxDB is and how to authenticate.
 type Config struct {
@@ -62,7 +68,7 @@ func (c Config) Validate() error {
 	if c.URL == "" {
 		errs = append(errs, errors.New("influx url is empty (KRETSLOPP_INFLUX_URL)"))
 	} else if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("influx url %q is not an http(s) URL (KRETSLOPP_INFLUX_URL)", c.URL))
+		errs = append(errs, fmt.Errorf("influx url %q is not an http(s) URL (KRETSLOPP_INFLUX_URL)", safetext.RedactURL(c.URL)))
 	}
 	if c.Bucket == "" {
 		errs = append(errs, errors.New("influx bucket is empty (KRETSLOPP_INFLUX_BUCKET; for 1.8 use db/rp)"))
@@ -212,23 +218,46 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 // Close releases idle connections.
 func (c *Client) Close() { c.client.Close() }
 
-// Write writes points in requests of at most MaxLinesPerWrite lines and
-// returns the first error; points before a failed request may have landed,
-// which is harmless because a rewrite of the same point overwrites it.
-// An invalid point fails the call before anything is sent.
+// Write writes points in requests of at most MaxLinesPerWrite lines (and
+// MaxBytesPerWrite bytes). A point line protocol cannot carry, or that
+// InfluxDB refuses as bad data, is left out and the others are written
+// (SplitWrite): the result is then a *PartialError naming what was left
+// out. Another error (InfluxDB down, one of its limits) stops the write;
+// points before it may have landed, which is harmless because a rewrite
+// of the same point overwrites it.
 func (c *Client) Write(ctx context.Context, points []Point) error {
 	var body []byte
-	for i, p := range points {
-		var err error
-		if body, err = p.AppendLine(body); err != nil {
+	var refused []Refused
+	written, lines := 0, 0
+	flush := func() error {
+		r, err := SplitWrite(ctx, c.WriteBody, body, lines, MaxSplitWrites)
+		if err != nil {
 			return err
 		}
-		if (i+1)%MaxLinesPerWrite == 0 || i == len(points)-1 {
-			if err := c.WriteBody(ctx, body, min(MaxLinesPerWrite, i%MaxLinesPerWrite+1)); err != nil {
+		written += lines - len(r)
+		refused = append(refused, r...)
+		body, lines = body[:0], 0
+		return nil
+	}
+	for _, p := range points {
+		next, err := p.AppendLine(body)
+		if err != nil {
+			refused = append(refused, Refused{Line: p.Measurement, Reason: err.Error()})
+			continue
+		}
+		body = next
+		lines++
+		if lines == MaxLinesPerWrite || len(body) >= MaxBytesPerWrite {
+			if err := flush(); err != nil {
 				return err
 			}
-			body = body[:0]
 		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if len(refused) > 0 {
+		return &PartialError{Written: written, Refused: refused}
 	}
 	return nil
 }
@@ -309,15 +338,4 @@ func (c *Client) Query(ctx context.Context, influxql string) ([]Series, error) {
 		out = append(out, r.Series...)
 	}
 	return out, nil
-}
-
-// IsRejected reports whether err means InfluxDB refused the data itself
-// (400 or 422: a field type conflict, a malformed line), which no retry
-// will mend, as opposed to InfluxDB being unreachable or overloaded.
-func IsRejected(err error) bool {
-	var herr *influxhttp.Error
-	if errors.As(err, &herr) {
-		return herr.StatusCode == http.StatusBadRequest || herr.StatusCode == http.StatusUnprocessableEntity
-	}
-	return false
 }

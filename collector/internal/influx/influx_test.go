@@ -40,7 +40,7 @@ func TestAppendLineRefusesWhatInfluxDBWould(t *testing.T) {
 }
 
 func TestValidateListsProblems(t *testing.T) {
-	err := Config{URL: "ftp://x", CAFile: "/missing.pem", Timeout: -1}.Validate()
+	err := Config{URL: "ftp://admin:s3cret@x", CAFile: "/missing.pem", Timeout: -1}.Validate()
 	if err == nil {
 		t.Fatal("want errors")
 	}
@@ -48,6 +48,9 @@ func TestValidateListsProblems(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%v does not mention %q", err, want)
 		}
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the error shows the URL's password: %v", err)
 	}
 }
 

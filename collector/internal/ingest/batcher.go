@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -22,12 +23,17 @@ type bodyWriter interface {
 
 // Batcher commits the points of concurrent requests to InfluxDB together
 // (group commit): each worker takes whatever requests are waiting, up to
-// maxLines, writes them in one request and tells every waiting request the
-// outcome. Nothing is acknowledged before InfluxDB accepted it and nothing
-// is kept after a failure: the agent keeps its data and sends it again.
+// maxLines (and influx.MaxBytesPerWrite), writes them in one request and
+// tells every waiting request the outcome. Nothing is acknowledged before
+// InfluxDB accepted it and nothing is kept after a failure: the agent
+// keeps its data and sends it again. When InfluxDB refuses a batch, each
+// request's lines are written on their own and split down to the bad
+// lines (influx.SplitWrite), so that one agent's bad point fails neither
+// the other agents nor its own good points.
 type Batcher struct {
 	w        bodyWriter
 	maxLines int
+	maxBytes int
 	timeout  time.Duration
 	log      *slog.Logger
 	observe  func(lines int, d time.Duration, err error)
@@ -43,7 +49,12 @@ type Batcher struct {
 type submission struct {
 	body  []byte
 	lines int
-	done  chan error
+	done  chan result
+}
+
+type result struct {
+	refused []influx.Refused
+	err     error
 }
 
 // NewBatcher starts workers that write through w. A worker waits up to
@@ -54,7 +65,7 @@ func NewBatcher(w bodyWriter, maxLines, workers int, linger, timeout time.Durati
 		observe = func(int, time.Duration, error) {}
 	}
 	b := &Batcher{
-		w: w, maxLines: maxLines, linger: linger, timeout: timeout, log: logger, observe: observe,
+		w: w, maxLines: maxLines, maxBytes: influx.MaxBytesPerWrite, linger: linger, timeout: timeout, log: logger, observe: observe,
 		subs: make(chan *submission, 4*workers*maxLines/64+16),
 		stop: make(chan struct{}),
 	}
@@ -65,38 +76,10 @@ func NewBatcher(w bodyWriter, maxLines, workers int, linger, timeout time.Durati
 	return b
 }
 
-// Write commits the given points and returns once InfluxDB accepted them
-// all, or with the first error. Points that line protocol cannot carry
-// (invalid UTF-8, for one) are left out and described in invalid, so that
-// one bad value does not make an agent resend its batch for ever. A
-// request larger than maxLines is split; the parts are idempotent, so a
-// partial failure only costs a resend.
-func (b *Batcher) Write(ctx context.Context, points []influx.Point) (invalid []error, err error) {
-	subs, invalid := encode(points, b.maxLines)
-	for _, s := range subs {
-		select {
-		case b.subs <- s:
-		case <-b.stop:
-			return invalid, ErrClosed
-		case <-ctx.Done():
-			return invalid, ctx.Err()
-		}
-	}
-	for _, s := range subs {
-		select {
-		case werr := <-s.done:
-			if werr != nil && err == nil {
-				err = werr
-			}
-		case <-ctx.Done():
-			return invalid, ctx.Err()
-		}
-	}
-	return invalid, err
-}
-
-// encode turns points into submissions of at most maxLines lines.
-func encode(points []influx.Point, maxLines int) (subs []*submission, invalid []error) {
+// Write encodes points and commits them (WriteLines). Points that line
+// protocol cannot carry are left out and described in invalid; callers
+// that check values first (the handler) have none.
+func (b *Batcher) Write(ctx context.Context, points []influx.Point) (invalid []error, refused []influx.Refused, err error) {
 	var body []byte
 	lines := 0
 	for _, p := range points {
@@ -107,15 +90,69 @@ func encode(points []influx.Point, maxLines int) (subs []*submission, invalid []
 		}
 		body = next
 		lines++
-		if lines == maxLines {
-			subs = append(subs, &submission{body: body, lines: lines, done: make(chan error, 1)})
-			body, lines = nil, 0
+	}
+	refused, err = b.WriteLines(ctx, body, lines)
+	return invalid, refused, err
+}
+
+// WriteLines commits body (lines newline-terminated lines of line
+// protocol) and returns once InfluxDB took every line, or refused some
+// as bad data (those are returned, the others landed), or with an error
+// (InfluxDB unreachable, one of its limits): then nothing is promised and
+// the agent sends everything again. A body larger than a batch is split;
+// the parts are idempotent, so a partial failure only costs a resend.
+func (b *Batcher) WriteLines(ctx context.Context, body []byte, lines int) (refused []influx.Refused, err error) {
+	subs := b.split(body, lines)
+	for _, s := range subs {
+		select {
+		case b.subs <- s:
+		case <-b.stop:
+			return nil, ErrClosed
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 	}
-	if lines > 0 {
-		subs = append(subs, &submission{body: body, lines: lines, done: make(chan error, 1)})
+	for _, s := range subs {
+		select {
+		case r := <-s.done:
+			refused = append(refused, r.refused...)
+			if r.err != nil && err == nil {
+				err = r.err
+			}
+		case <-ctx.Done():
+			return refused, ctx.Err()
+		}
 	}
-	return subs, invalid
+	return refused, err
+}
+
+// split cuts body into submissions of at most maxLines lines and maxBytes
+// bytes (a longer single line is a submission of its own).
+func (b *Batcher) split(body []byte, lines int) []*submission {
+	if lines <= b.maxLines && len(body) <= b.maxBytes {
+		if lines == 0 {
+			return nil
+		}
+		return []*submission{{body: body, lines: lines, done: make(chan result, 1)}}
+	}
+	var subs []*submission
+	start, n := 0, 0
+	for i := 0; i < len(body); {
+		end := i + bytes.IndexByte(body[i:], '\n') + 1
+		if end <= i {
+			end = len(body)
+		}
+		if n > 0 && (n == b.maxLines || end-start > b.maxBytes) {
+			subs = append(subs, &submission{body: body[start:i], lines: n, done: make(chan result, 1)})
+			start, n = i, 0
+		}
+		n++
+		i = end
+	}
+	if n > 0 {
+		subs = append(subs, &submission{body: body[start:], lines: n, done: make(chan result, 1)})
+	}
+	return subs
 }
 
 func (b *Batcher) work() {
@@ -134,7 +171,7 @@ func (b *Batcher) work() {
 			}
 		}
 		batch = append(batch[:0], first)
-		lines := first.lines
+		lines, size := first.lines, len(first.body)
 		// While another write is in flight InfluxDB is busy anyway, so
 		// waiting a little for more requests costs no throughput and makes
 		// the batch larger; when InfluxDB is idle the batch goes at once.
@@ -147,12 +184,13 @@ func (b *Batcher) work() {
 		// take adds s to the batch, or keeps it for the next batch and
 		// reports false when it would not fit.
 		take := func(s *submission) bool {
-			if lines+s.lines > b.maxLines {
+			if lines+s.lines > b.maxLines || size+len(s.body) > b.maxBytes {
 				carry = s
 				return false
 			}
 			batch = append(batch, s)
 			lines += s.lines
+			size += len(s.body)
 			return true
 		}
 	drain:
@@ -184,22 +222,25 @@ func (b *Batcher) work() {
 		for _, s := range batch {
 			buf = append(buf, s.body...)
 		}
-		err := b.write(buf, lines)
-		if err != nil && len(batch) > 1 && influx.IsRejected(err) {
-			// InfluxDB refused something in the batch; find out whose it
-			// was so that one agent's bad data does not fail the others.
+		err := b.write(context.Background(), buf, lines)
+		if err != nil && influx.IsRejected(err) {
+			// InfluxDB refused something in the batch (bad data or one of
+			// its limits); write each request's lines on their own, split
+			// down to the bad lines, so that one agent's bad point or new
+			// series fails neither the others nor its own good points.
 			for _, s := range batch {
-				s.done <- b.write(s.body, s.lines)
+				refused, err := influx.SplitWrite(context.Background(), b.write, s.body, s.lines, influx.MaxSplitWrites)
+				s.done <- result{refused, err}
 			}
 			continue
 		}
 		for _, s := range batch {
-			s.done <- err
+			s.done <- result{err: err}
 		}
 	}
 }
 
-func (b *Batcher) write(body []byte, lines int) error {
+func (b *Batcher) write(_ context.Context, body []byte, lines int) error {
 	b.inflight.Add(1)
 	defer b.inflight.Add(-1)
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -44,7 +46,7 @@ func TestBatcherSplitsLargeRequests(t *testing.T) {
 	for range 7 {
 		points = append(points, point("d")...)
 	}
-	if _, err := b.Write(context.Background(), points); err != nil {
+	if _, _, err := b.Write(context.Background(), points); err != nil {
 		t.Fatal(err)
 	}
 	total := 0
@@ -68,7 +70,7 @@ func TestBatcherReportsWriteFailureToEveryWaiter(t *testing.T) {
 	errs := make(chan error, 20)
 	for range 20 {
 		wg.Add(1)
-		go func() { defer wg.Done(); _, err := b.Write(context.Background(), point("d")); errs <- err }()
+		go func() { defer wg.Done(); _, _, err := b.Write(context.Background(), point("d")); errs <- err }()
 	}
 	wg.Wait()
 	close(errs)
@@ -92,26 +94,82 @@ func TestBatcherIsolatesRejectedData(t *testing.T) {
 	b := NewBatcher(w, 100, 1, 0, time.Second, slog.New(slog.DiscardHandler), nil)
 	defer b.Close()
 	var wg sync.WaitGroup
-	results := map[string]error{}
+	type outcome struct {
+		refused []influx.Refused
+		err     error
+	}
+	results := map[string]outcome{}
 	var mu sync.Mutex
 	for _, d := range []string{"a", "bad", "c", "d", "e"} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := b.Write(context.Background(), point(d))
+			points := point(d)
+			if d == "bad" {
+				points = append(points, point("good-of-bad")...)
+			}
+			_, refused, err := b.Write(context.Background(), points)
 			mu.Lock()
-			results[d] = err
+			results[d] = outcome{refused, err}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	for d, err := range results {
-		if d == "bad" && !influx.IsRejected(err) {
-			t.Errorf("bad data: got %v, want the rejection", err)
+	for d, o := range results {
+		if o.err != nil {
+			t.Errorf("device %s: %v; a refused point is no write error", d, o.err)
 		}
-		if d != "bad" && err != nil {
-			t.Errorf("device %s failed because of another device's data: %v", d, err)
+		if d == "bad" && (len(o.refused) != 1 || !strings.Contains(o.refused[0].Line, "device_id=bad") || !strings.Contains(o.refused[0].Reason, "field type conflict")) {
+			t.Errorf("bad data: refused %v, want the one bad line named", o.refused)
 		}
+		if d != "bad" && len(o.refused) > 0 {
+			t.Errorf("device %s refused because of another device's data: %v", d, o.refused)
+		}
+	}
+}
+
+// A limit of InfluxDB's is no bad data: the request that met it gets the
+// error (the agent keeps its report), the others in the batch do not.
+func TestBatcherLimitErrorIsAnError(t *testing.T) {
+	limit := &influxhttp.Error{StatusCode: 400, Message: `partial write: max-values-per-tag limit exceeded (100000/100000): measurement="device" tag="device_id" value="new" dropped=1`}
+	w := &recordingWriter{fail: func(body []byte) error {
+		if bytes.Contains(body, []byte("device_id=new")) {
+			return limit
+		}
+		return nil
+	}}
+	b := NewBatcher(w, 100, 1, 0, time.Second, slog.New(slog.DiscardHandler), nil)
+	defer b.Close()
+	if _, refused, err := b.Write(context.Background(), append(point("old"), point("new")...)); !influx.IsLimit(err) || len(refused) > 0 {
+		t.Errorf("refused %v, err %v; want the limit error and nothing refused", refused, err)
+	}
+	if _, _, err := b.Write(context.Background(), point("old")); err != nil {
+		t.Errorf("a known device: %v", err)
+	}
+}
+
+// Long lines: a batch is bounded by bytes as well as lines.
+func TestBatcherSplitsByBytes(t *testing.T) {
+	w := &recordingWriter{}
+	b := NewBatcher(w, 5000, 1, 0, time.Second, slog.New(slog.DiscardHandler), nil)
+	b.maxBytes = 1000
+	defer b.Close()
+	var points []influx.Point
+	for i := range 30 {
+		points = append(points, influx.Point{Measurement: "device", Tags: map[string]string{"device_id": strings.Repeat("x", 200) + strconv.Itoa(i)}, Fields: map[string]any{"uptime_s": 1.0}, Time: time.Unix(1, 0)})
+	}
+	if _, _, err := b.Write(context.Background(), points); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, n := range w.writes {
+		total += n
+		if n > 4 {
+			t.Errorf("a write of %d lines of ~230 bytes exceeds 1000 bytes", n)
+		}
+	}
+	if total != 30 {
+		t.Errorf("wrote %d lines, want 30", total)
 	}
 }
 
@@ -122,7 +180,7 @@ func TestBatcherHonoursContext(t *testing.T) {
 	defer func() { close(block); b.Close() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := b.Write(ctx, point("d")); !errors.Is(err, context.DeadlineExceeded) {
+	if _, _, err := b.Write(ctx, point("d")); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want deadline exceeded", err)
 	}
 }
@@ -133,7 +191,7 @@ func TestBatcherLeavesOutInvalidPoints(t *testing.T) {
 	defer b.Close()
 	points := append(point("good"), influx.Point{Measurement: "device", Tags: map[string]string{"device_id": "x"},
 		Fields: map[string]any{"hostname": "bad\xff"}, Time: time.Unix(1, 0)})
-	invalid, err := b.Write(context.Background(), points)
+	invalid, _, err := b.Write(context.Background(), points)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"sync"
@@ -67,10 +68,14 @@ func encodingOf(contentType string) (Encoding, error) {
 	return Protobuf, badRequest(http.StatusUnsupportedMediaType, "content type %q is not supported; use application/x-protobuf or application/json", mediaType)
 }
 
+// errBusy means the request found no room in ingest.max_inflight_bytes.
+var errBusy = errors.New("no room in flight")
+
 // readBody reads the body, decompressing gzip, and refuses more than max
 // bytes after decompression so that a gzip bomb costs no more memory than
-// an honest request.
-func readBody(body io.Reader, contentEncoding string, max int64) ([]byte, error) {
+// an honest request. The buffer grows only as far as l lets it (errBusy
+// when it cannot); nil l means no bound.
+func readBody(body io.Reader, contentEncoding string, limit int64, l *lease) ([]byte, error) {
 	switch contentEncoding {
 	case "", "identity":
 	case "gzip":
@@ -90,18 +95,43 @@ func readBody(body io.Reader, contentEncoding string, max int64) ([]byte, error)
 	default:
 		return nil, badRequest(http.StatusUnsupportedMediaType, "content encoding %q is not supported; use gzip or none", contentEncoding)
 	}
-	data, err := io.ReadAll(io.LimitReader(body, max+1))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes", tooLarge.Limit)
+	if l == nil {
+		l = (&Inflight{max: math.MaxInt64}).lease(0)
+	}
+	// The lease holds the larger of the buffer and outputSlack (reserve).
+	buf := make([]byte, 0, max(min(l.n, limit), 512))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) >= limit {
+				// Full: one more byte means too large.
+				var one [1]byte
+				if n, _ := io.ReadFull(body, one[:]); n > 0 {
+					return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes after decompression", limit)
+				}
+				break
+			}
+			grown := min(limit, int64(cap(buf))*2)
+			if !l.growTo(max(grown, outputSlack)) {
+				return nil, errBusy
+			}
+			nb := make([]byte, len(buf), grown) // exactly what the lease holds
+			copy(nb, buf)
+			buf = nb
 		}
-		return nil, badRequest(http.StatusBadRequest, "reading body: %v", err)
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes", tooLarge.Limit)
+			}
+			return nil, badRequest(http.StatusBadRequest, "reading body: %v", err)
+		}
 	}
-	if int64(len(data)) > max {
-		return nil, badRequest(http.StatusRequestEntityTooLarge, "request body exceeds %d bytes after decompression", max)
-	}
-	return data, nil
+	return buf, nil
 }
 
 var gzipReaders sync.Pool

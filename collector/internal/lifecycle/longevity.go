@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
@@ -315,22 +316,41 @@ func Update(ctx context.Context, q Querier, w Writer, plannedLife float64, now t
 	if err != nil {
 		return 0, err
 	}
-	points := HardwarePoints(hw, plannedLife, now)
-	if len(points) == 0 {
-		return 0, nil
+	points, skipped := hardwarePoints(hw, plannedLife, now)
+	written := len(points)
+	if len(points) > 0 {
+		if err := w.Write(ctx, points); err != nil {
+			pe, ok := influx.AsPartial(err)
+			if !ok {
+				return 0, fmt.Errorf("lifecycle: write derived points: %w", err)
+			}
+			written, skipped = pe.Written, append(skipped, pe.Refused...)
+		}
 	}
-	if err := w.Write(ctx, points); err != nil {
-		return 0, fmt.Errorf("lifecycle: write derived points: %w", err)
+	if len(skipped) > 0 {
+		// One bad serial (stored by an older collector) costs its own
+		// point, not the fleet's: the rest is written, the bad is named.
+		return written, fmt.Errorf("lifecycle: %w", &influx.PartialError{Written: written, Refused: skipped})
 	}
-	return len(points), nil
+	return written, nil
 }
 
 // HardwarePoints builds the hardware and procurement_yearly points.
+// Hardware whose serial breaks the value rules (schema.CheckSerial) is
+// left out.
 func HardwarePoints(hw []*Hardware, plannedLife float64, now time.Time) []influx.Point {
+	points, _ := hardwarePoints(hw, plannedLife, now)
+	return points
+}
+
+func hardwarePoints(hw []*Hardware, plannedLife float64, now time.Time) (out []influx.Point, skipped []influx.Refused) {
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	fleetSince := now.AddDate(-1, 0, 0)
-	var out []influx.Point
 	for _, h := range hw {
+		if err := schema.CheckSerial(h.Serial); err != nil {
+			skipped = append(skipped, influx.Refused{Line: schema.Hardware + " of devices " + strings.Join(h.DeviceIDs, ", "), Reason: err.Error()})
+			continue
+		}
 		retiredAt, retired := h.Retired()
 		n := len(h.Rounds)
 		f := map[string]any{
@@ -384,7 +404,7 @@ func HardwarePoints(hw []*Hardware, plannedLife float64, now time.Time) []influx
 		}
 		out = append(out, influx.Point{Measurement: schema.ProcurementYearly, Fields: f, Time: time.Date(c.Year, 1, 1, 0, 0, 0, 0, time.UTC)})
 	}
-	return out
+	return out, skipped
 }
 
 // DefaultPlannedLife is the planned life in years when none is given.

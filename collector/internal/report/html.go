@@ -8,6 +8,7 @@ import (
 	texttemplate "text/template"
 
 	"github.com/kretslopp/kretslopp/collector/internal/lifecycle"
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 )
 
 // view is what the HTML and Markdown templates see: the report with every
@@ -84,9 +85,10 @@ func (v *view) funcs() template.FuncMap {
 		},
 		"month":    func(y, m int) string { return fmt.Sprintf("%s %d", l.Month(m), y) },
 		"platform": platformName,
-		"md":       mdEscape,
-		"right":    right,
-		"serials":  func(s []string) string { return listN(s, 50, l) },
+		// md is where text from outside (agents, imports) enters Markdown.
+		"md":      safetext.Markdown,
+		"right":   right,
+		"serials": func(s []string) string { return listN(s, 50, l) },
 		"notseen": func(ns []lifecycle.NotSeen) string {
 			s := make([]string, len(ns))
 			for i, n := range ns {
@@ -166,18 +168,6 @@ const sharedMarkdown = `{{define "table"}}
 
 // right says whether column i of a table is right-aligned (numeric).
 func right(num []bool, i int) bool { return i < len(num) && num[i] }
-
-// mdEscaper makes text from data plain text in Markdown: a backslash
-// before every character CommonMark (and GitHub's tables and
-// strikethrough) could read as markup within a line — emphasis, code,
-// links and images, raw HTML, entities, a table cell's end — and a line
-// break as a space, so that a table row stays one line. CommonMark: "Any
-// ASCII punctuation character may be backslash-escaped".
-var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`,
-	"|", `\|`, "&", `\&`, "~", `\~`, "\r\n", " ", "\n", " ", "\r", " ")
-
-// mdEscape escapes a string for Markdown text or a table cell (mdEscaper).
-func mdEscape(s string) string { return mdEscaper.Replace(s) }
 
 // listN joins the first n entries and says how many more there are.
 func listN(s []string, n int, l Lang) string {
@@ -393,20 +383,20 @@ const markdownTemplate = `# {{.Title}}
 
 ## {{t "h.meetings"}}
 {{range .Highlight}}
-**{{.}}**
+**{{md .}}**
 {{end}}
 ### {{t "h.meetings_year"}}
 {{if .Y.MeetingsByYear}}
 | {{t "platform"}} | {{t "year"}} | {{t "meetings"}} | {{t "growth"}} |
 |---|---|--:|--:|
-{{range .Y.MeetingsByYear}}| {{platform .Platform}} | {{.Year}} | {{int .Meetings}} | {{growth .GrowthPct}} |
+{{range .Y.MeetingsByYear}}| {{md (platform .Platform)}} | {{.Year}} | {{int .Meetings}} | {{growth .GrowthPct}} |
 {{end}}{{range .Y.TotalsByYear}}| **{{t "all"}}** | {{.Year}} | {{int .Meetings}} | {{growth .GrowthPct}} |
 {{end}}
 ### {{t "h.meetings_month"}}
 
 | {{t "platform"}} | {{t "h.meetings_month"}} | {{t "meetings"}} |
 |---|---|--:|
-{{range .Y.MeetingsByMonth}}| {{platform .Platform}} | {{month .Year .Month}} | {{int .Meetings}} |
+{{range .Y.MeetingsByMonth}}| {{md (platform .Platform)}} | {{month .Year .Month}} | {{int .Meetings}} |
 {{end}}{{else}}
 {{t "no_meetings"}}
 {{end}}
@@ -414,7 +404,7 @@ const markdownTemplate = `# {{.Title}}
 {{if .Y.Minutes}}
 | {{t "platform"}} | {{t "year"}} | {{t "audio"}} | {{t "video"}} | {{t "screenshare"}} | {{t "meeting_min"}} |
 |---|---|--:|--:|--:|--:|
-{{range .Y.Minutes}}| {{platform .Platform}} | {{.Year}} | {{min .Audio}} | {{min .Video}} | {{min .ScreenShare}} | {{min .Meeting}} |
+{{range .Y.Minutes}}| {{md (platform .Platform)}} | {{.Year}} | {{min .Audio}} | {{min .Video}} | {{min .ScreenShare}} | {{min .Meeting}} |
 {{end}}{{else}}
 {{t "no_minutes"}}
 {{end}}
@@ -534,5 +524,5 @@ const markdownTemplate = `# {{.Title}}
 
 | {{t "m.source"}} | {{t "m.measurement"}} | {{t "m.first"}} | {{t "m.last"}} | {{t "m.days"}} |
 |---|---|---|---|--:|
-{{range .Y.Method}}| {{.Source}} | ` + "`{{.Measurement}}`" + ` | {{.FirstDay}} | {{.LastDay}} | {{int .Days}} |
+{{range .Y.Method}}| {{md .Source}} | ` + "`{{.Measurement}}`" + ` | {{.FirstDay}} | {{.LastDay}} | {{int .Days}} |
 {{end}}`

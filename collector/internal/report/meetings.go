@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 )
 
 // MeetingsReport holds meetings per platform per year and month, with growth
@@ -115,7 +116,7 @@ func WriteTable(w io.Writer, r *MeetingsReport) error {
 		fmt.Fprintln(tw, "(no meeting data in this range)\t\t\t\t")
 	}
 	for _, y := range r.MeetingsByYear {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t\n", y.Platform, y.Year, thousands(y.Meetings), pct(y.GrowthPct))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t\n", safetext.Terminal(y.Platform), y.Year, thousands(y.Meetings), pct(y.GrowthPct))
 	}
 	for _, t := range r.TotalsByYear {
 		fmt.Fprintf(tw, "all\t%d\t%s\t%s\t\n", t.Year, thousands(t.Meetings), pct(t.GrowthPct))
@@ -124,7 +125,7 @@ func WriteTable(w io.Writer, r *MeetingsReport) error {
 	fmt.Fprintln(tw, "Meetings per month\t\t\t\t\t\t")
 	fmt.Fprintln(tw, "platform\tmonth\tmeetings\tvs month before\tvs year before\t")
 	for _, m := range r.MeetingsByMonth {
-		fmt.Fprintf(tw, "%s\t%d-%02d\t%s\t%s\t%s\t\n", m.Platform, m.Year, m.Month, thousands(m.Meetings), pct(m.GrowthPct), pct(m.YoYPct))
+		fmt.Fprintf(tw, "%s\t%d-%02d\t%s\t%s\t%s\t\n", safetext.Terminal(m.Platform), m.Year, m.Month, thousands(m.Meetings), pct(m.GrowthPct), pct(m.YoYPct))
 	}
 	return tw.Flush()
 }

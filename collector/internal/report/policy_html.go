@@ -10,6 +10,7 @@ import (
 
 	"github.com/kretslopp/kretslopp/collector/internal/meetings"
 	"github.com/kretslopp/kretslopp/collector/internal/paper"
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 )
 
 // section is one activity of the results document, already formatted for
@@ -597,7 +598,7 @@ func policyFuncs(l Lang) template.FuncMap {
 	return template.FuncMap{
 		"t":     l.T,
 		"tf":    func(key string, args ...any) string { return fmt.Sprintf(l.T(key), args...) },
-		"md":    mdEscape,
+		"md":    safetext.Markdown,
 		"right": right,
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/kretslopp/kretslopp/collector/internal/carbon"
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 )
 
 // WriteYearlyTable writes the meetings table (as WriteTable) and then the
@@ -49,10 +50,10 @@ func WriteYearlyTable(w io.Writer, y *Yearly) error {
 		fmt.Fprintf(tw, "retired in %d-%d\t%d\n", y.From, y.To, l.Retired)
 		fmt.Fprintf(tw, "median service life of retired (years)\t%s\n", num(l.MedianServiceLife))
 		for _, g := range l.ServiceLifeByClass {
-			fmt.Fprintf(tw, "  class %s\t%d retired, median %s years\n", g.Name, g.Retired, num(g.MedianYears))
+			fmt.Fprintf(tw, "  class %s\t%d retired, median %s years\n", safetext.Terminal(g.Name), g.Retired, num(g.MedianYears))
 		}
 		for _, g := range l.ServiceLifeByModel {
-			fmt.Fprintf(tw, "  model %s\t%d retired, median %s years\n", g.Name, g.Retired, num(g.MedianYears))
+			fmt.Fprintf(tw, "  model %s\t%d retired, median %s years\n", safetext.Terminal(g.Name), g.Retired, num(g.MedianYears))
 		}
 		for _, c := range l.Certifications {
 			fmt.Fprintf(tw, "purchases %d: %d\tEnergy Star %s %%, TCO Certified %s %%, EPEAT %s %%\n", c.Year, c.Purchases, num(c.EnergyStarPct), num(c.TCOPct), num(c.EPEATPct))
@@ -82,7 +83,7 @@ func WriteYearlyTable(w io.Writer, y *Yearly) error {
 	}
 	fmt.Fprintln(tw, "\nsource\tfirst day\tlast day\tdays")
 	for _, s := range y.Method {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", s.Source, s.FirstDay, s.LastDay, s.Days)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", safetext.Terminal(s.Source), s.FirstDay, s.LastDay, s.Days)
 	}
 	return tw.Flush()
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/config"
 	"github.com/kretslopp/kretslopp/collector/internal/influx"
 	"github.com/kretslopp/kretslopp/collector/internal/ingest"
+	"github.com/kretslopp/kretslopp/collector/internal/safetext"
 )
 
 // Server is a configured collector HTTP server.
@@ -33,6 +34,7 @@ type Server struct {
 	log      *slog.Logger
 	influx   *influx.Client
 	batcher  *ingest.Batcher
+	registry *ingest.Registry
 	mux      *http.ServeMux
 	provider *sdkmetric.MeterProvider
 	// Meter is for other parts of the collector that report their health.
@@ -73,17 +75,25 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	batcher := ingest.NewBatcher(client, cfg.Ingest.BatchLines, cfg.Ingest.WriteConcurrency, cfg.Ingest.BatchLinger, cfg.Ingest.WriteTimeout, logger, metrics.ObserveWrite)
+	devices := ingest.NewRegistry(cfg.Ingest.MaxDevices, cfg.Ingest.NewDevicesPerHour, nil)
+	inflight := ingest.NewInflight(cfg.Ingest.MaxInflightBytes)
+	metrics.Observe(inflight, devices)
 	s := &Server{
-		cfg: cfg, log: logger, influx: client, batcher: batcher,
+		cfg: cfg, log: logger, influx: client, batcher: batcher, registry: devices,
 		mux: http.NewServeMux(), provider: provider, Meter: meter, Background: background,
 	}
 	s.mux.Handle(ingest.Path, &ingest.Handler{
 		Tokens:       tokens,
 		RateLimit:    ingest.NewRateLimiter(cfg.Ingest.TokenRate, cfg.Ingest.TokenBurst, nil),
 		Batcher:      batcher,
+		Registry:     devices,
+		Inflight:     inflight,
 		Metrics:      metrics,
 		Log:          logger,
 		MaxBodyBytes: cfg.Ingest.MaxBodyBytes,
+		MaxResources: cfg.Ingest.MaxResources,
+		MaxLabels:    cfg.Ingest.MaxLabels,
+		MaxAge:       cfg.Ingest.MaxAge,
 		WriteTimeout: cfg.Ingest.WriteTimeout,
 		RetryAfter:   cfg.Ingest.RetryAfter,
 	})
@@ -101,9 +111,17 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // Influx returns the server's InfluxDB client.
 func (s *Server) Influx() *influx.Client { return s.influx }
 
+// loadWait bounds how long serve waits for the device table at start.
+const loadWait = 10 * time.Second
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	if !s.registry.Ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("device table not loaded from InfluxDB yet\n"))
+		return
+	}
 	if err := s.influx.Ping(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = fmt.Fprintf(w, "influxdb unreachable: %v\n", err)
@@ -153,6 +171,19 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.cfg.DebugListen != "" {
 		go s.serveDebug(ctx)
 	}
+	// The device table loads from InfluxDB before the first request is
+	// served, if InfluxDB answers within loadWait; otherwise in the
+	// background, while ingest answers 503 and /readyz fails. Then it
+	// follows other collectors' bindings.
+	loadCtx, cancelLoad := context.WithTimeout(ctx, loadWait)
+	if err := s.registry.Load(loadCtx, s.influx, s.log); err != nil {
+		s.log.Warn("device table not loaded at start; retrying in the background", "err", err)
+	}
+	cancelLoad()
+	registryCtx, stopRegistry := context.WithCancel(ctx)
+	registryDone := make(chan struct{})
+	go func() { defer close(registryDone); s.registry.Run(registryCtx, s.influx, s.log) }()
+	defer func() { stopRegistry(); <-registryDone }()
 	errc := make(chan error, 1)
 	go func() {
 		var err error
@@ -163,7 +194,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 		errc <- err
 	}()
-	s.log.Info("collector serving", "addr", s.Addr(), "tls", tlsOn, "influx", s.cfg.Influx.URL, "bucket", s.cfg.Influx.Bucket)
+	s.log.Info("collector serving", "addr", s.Addr(), "tls", tlsOn, "influx", safetext.RedactURL(s.cfg.Influx.URL), "bucket", s.cfg.Influx.Bucket)
 	select {
 	case err := <-errc:
 		s.close()
