@@ -19,9 +19,9 @@ import (
 )
 
 // runImport runs `kretslopp-collector import --format meetings-daily` on
-// name and waits for it at most a minute; it returns the exit error and
-// standard error.
-func runImport(t *testing.T, c *testkit.RunningCollector, name string) (error, string) {
+// name and waits for it at most a minute; it returns standard error and
+// the exit error.
+func runImport(t *testing.T, c *testkit.RunningCollector, name string) (string, error) {
 	t.Helper()
 	cmd := c.Command(t, "import", "--format", "meetings-daily", name)
 	var stderr bytes.Buffer
@@ -30,7 +30,7 @@ func runImport(t *testing.T, c *testkit.RunningCollector, name string) (error, s
 		t.Fatal(err)
 	}
 	err := waitAtMost(t, cmd, time.Minute)
-	return err, stderr.String()
+	return stderr.String(), err
 }
 
 func waitAtMost(t *testing.T, cmd *exec.Cmd, d time.Duration) error {
@@ -76,7 +76,7 @@ func TestImportRefusesHostileFiles(t *testing.T) {
 		dir:         "a directory, not a regular file",
 		sparse:      "sparse.csv:1: a record longer than 1048576 bytes (a line without end: is this a CSV export?)",
 	} {
-		err, stderr := runImport(t, c, name)
+		stderr, err := runImport(t, c, name)
 		must(t, err != nil && strings.Contains(stderr, want), "import %s: %v; stderr %q lacks %q", name, err, stderr, want)
 	}
 }
