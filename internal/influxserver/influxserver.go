@@ -108,28 +108,53 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	} else if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("influxd data directory: %w", err)
 	}
-	httpPort := opts.Port
+	// A port FreePort found free can be taken again before influxd binds
+	// it (by another test's outgoing connection: both come from the
+	// ephemeral range), so ports picked here are picked again when
+	// influxd exits during start-up.
+	attempts := 1
+	if opts.Port == 0 {
+		attempts = 5
+	}
+	var err error
+	for range attempts {
+		if err = s.listen(opts.Port); err != nil {
+			break
+		}
+		if err = s.Start(ctx); !errors.Is(err, errExited) {
+			break
+		}
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// errExited: influxd stopped before it answered /ping.
+var errExited = errors.New("influxd exited during start-up (port taken or bad config?)")
+
+// listen picks the ports (httpPort, or a free one when 0) and writes the
+// configuration file.
+func (s *Server) listen(httpPort int) error {
 	if httpPort == 0 {
 		p, err := FreePort()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		httpPort = p
 	}
 	rpcPort, err := FreePort()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.URL = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	s.configPath = filepath.Join(s.dir, "influxd.conf")
 	if err := os.WriteFile(s.configPath, []byte(config(s.dir, httpPort, rpcPort)), 0o600); err != nil {
-		return nil, fmt.Errorf("influxd config: %w", err)
+		return fmt.Errorf("influxd config: %w", err)
 	}
-	if err := s.Start(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	return nil
 }
 
 func config(dir string, httpPort, rpcPort int) string {
@@ -221,7 +246,7 @@ func waitReady(ctx context.Context, url string, done <-chan struct{}) error {
 		}
 		select {
 		case <-done:
-			return errors.New("influxd exited during start-up (port taken or bad config?)")
+			return errExited
 		case <-ctx.Done():
 			return fmt.Errorf("influxd at %s not ready: %w", url, ctx.Err())
 		case <-time.After(50 * time.Millisecond):

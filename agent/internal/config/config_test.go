@@ -100,8 +100,8 @@ func TestLabelsFollowTheCollectorsRule(t *testing.T) {
 	for _, want := range []string{
 		`label key "Asset-Tag": use lower-case`, `label key "hostname" is reserved`, `label key "serial" is reserved`,
 		`label key "time" is reserved`, `label key "uptime_s" is reserved`, `label key "last_seen" is reserved`,
-		`label "room": empty value`, `label "floor": value holds the control or formatting character U+000A`,
-		`label "note": value has 257 characters, at most 256`, `label "cost": value is not valid UTF-8`,
+		`label "room": empty value`, `label "floor": value control character U+000A`,
+		`label "note": value longer than 256 characters`, `label "cost": value invalid UTF-8`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q not listed in:\n%v", want, err)

@@ -393,7 +393,7 @@ func TestCarbonEscapesModelNames(t *testing.T) {
 			if loc := rawTag.FindStringIndex(r.text); loc != nil {
 				t.Errorf("%s: the model name is not escaped: %s", r.name, r.text[max(0, loc[0]-200):loc[1]+50])
 			}
-			if !strings.Contains(r.text, `Acme \<img src=x onerror=alert(1)\> \*Pro\* \| \[x\](javascript:1) \_a\_ |`) {
+			if !strings.Contains(r.text, `Acme &lt;img src=x onerror=alert(1)&gt; \*Pro\* \| \[x\](javascript:1) \_a\_ |`) {
 				t.Errorf("%s: the model name is not in the models' table:\n%s", r.name, r.text)
 			}
 		}
