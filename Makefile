@@ -79,7 +79,10 @@ grafana-schema:
 	elif [ ! -f $(GRAFANA_NPM_STAMP) ] || [ $(GRAFANA_NPM)/package-lock.json -nt $(GRAFANA_NPM_STAMP) ]; then \
 		cd $(GRAFANA_NPM) && npm ci --omit=dev --no-audit --no-fund && touch node_modules/.installed; fi
 
-test: influxdb tools grafana-schema lint build cross test-race test-msgraph
+# Each step in turn, with the time it took (scripts/steps.sh).
+TEST_STEPS := influxdb tools grafana-schema lint build cross test-race test-msgraph
+test:
+	@MAKE="$(MAKE)" ./scripts/steps.sh $(TEST_STEPS)
 
 # The tests run the binaries `make build` has just written (KRETSLOPP_BIN_DIR)
 # instead of linking their own.
