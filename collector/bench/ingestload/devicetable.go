@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/kretslopp/kretslopp/collector/internal/auth"
@@ -76,18 +74,12 @@ func runDeviceTable(ctx context.Context, collectorBin string, n int) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(collectorBin, "serve")
-	cmd.Env = append(os.Environ(), "KRETSLOPP_CONFIG=", "KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port), "KRETSLOPP_INFLUX_URL="+srv.URL,
-		"KRETSLOPP_INFLUX_BUCKET=fleet/autogen", "KRETSLOPP_AGENT_TOKENS_FILE="+filepath.Join(dir, "tokens"), "KRETSLOPP_LOG_LEVEL=warn")
-	cmd.Stderr = os.Stderr
 	t0 = time.Now()
-	if err := cmd.Start(); err != nil {
+	cmd, _, stop, err := serveCollector(collectorBin, port, srv.URL, "fleet/autogen", filepath.Join(dir, "tokens"))
+	if err != nil {
 		return err
 	}
-	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
-	if err := waitHealthy(fmt.Sprintf("http://127.0.0.1:%d", port)); err != nil {
-		return err
-	}
+	defer stop()
 	fmt.Printf("collector start to ready (table loaded): %.2fs; RSS %.1f MB (peak %.1f MB)\n", time.Since(t0).Seconds(), float64(rss(cmd.Process.Pid))/1024, float64(peakRSS(cmd.Process.Pid))/1024)
 	return nil
 }

@@ -219,28 +219,16 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		cmd := exec.Command(*collectorBin, "serve", "--config", cfgFile)
 		debugPort, err := influxserver.FreePort()
 		if err != nil {
 			return err
 		}
-		cmd.Env = append(os.Environ(),
-			"KRETSLOPP_DEBUG_LISTEN=127.0.0.1:"+strconv.Itoa(debugPort),
-			"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
-			"KRETSLOPP_INFLUX_URL="+influxURL,
-			"KRETSLOPP_INFLUX_BUCKET=collector/autogen",
-			"KRETSLOPP_AGENT_TOKENS_FILE="+filepath.Join(dir, "tokens"),
-			"KRETSLOPP_LOG_LEVEL=warn",
-		)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
+		cmd, url, stop, err := serveCollector(*collectorBin, port, influxURL, "collector/autogen", filepath.Join(dir, "tokens"),
+			"KRETSLOPP_CONFIG="+cfgFile, "KRETSLOPP_DEBUG_LISTEN=127.0.0.1:"+strconv.Itoa(debugPort))
+		if err != nil {
 			return err
 		}
-		defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
-		url := fmt.Sprintf("http://127.0.0.1:%d", port)
-		if err := waitHealthy(url); err != nil {
-			return err
-		}
+		defer stop()
 		urls = append(urls, url)
 		debugURLs = append(debugURLs, fmt.Sprintf("http://127.0.0.1:%d", debugPort))
 		pids = append(pids, cmd.Process.Pid)
@@ -269,6 +257,18 @@ func run() error {
 
 	settle(influxPID)
 	var failures atomic.Int64
+	var failMu sync.Mutex
+	failedBy := map[string]int{} // status code or error, for the summary
+	fail := func(status int, err error) {
+		failures.Add(1)
+		why := strconv.Itoa(status)
+		if err != nil {
+			why = err.Error()
+		}
+		failMu.Lock()
+		failedBy[why]++
+		failMu.Unlock()
+	}
 	// Latency at a fixed rate first, on a settled InfluxDB, with reports
 	// of their own (the throughput phase then writes new points again).
 	n := *rate * *rateSeconds
@@ -284,7 +284,7 @@ func run() error {
 			defer wg.Done()
 			d, status, err := post(i, rateBodies[i%len(rateBodies)])
 			if err != nil || status != http.StatusOK {
-				failures.Add(1)
+				fail(status, err)
 			}
 			fixed[i] = d
 		}()
@@ -315,7 +315,7 @@ func run() error {
 				}
 				d, status, err := post(i, bodies[i])
 				if err != nil || status != http.StatusOK {
-					failures.Add(1)
+					fail(status, err)
 				}
 				latencies[i] = d
 			}
@@ -380,7 +380,7 @@ func run() error {
 	fmt.Printf("collector peak RSS (largest process):     %10.1f MB\n", float64(peak)/1024)
 	fmt.Printf("failed requests:        %10d\n", failures.Load())
 	if failures.Load() > 0 {
-		return fmt.Errorf("%d requests failed", failures.Load())
+		return fmt.Errorf("%d requests failed (by answer: %v)", failures.Load(), failedBy)
 	}
 	if sinkLines != nil {
 		// Every acknowledged report must have reached the sink.
@@ -462,6 +462,32 @@ func profile(dir, name, baseURL string) {
 			fmt.Fprintln(os.Stderr, "profile:", err)
 		}
 	}()
+}
+
+// serveCollector starts `kretslopp-collector serve` on port, writing to
+// bucket of the InfluxDB at influxURL, with extra environment settings,
+// and waits until it is healthy; stop ends it.
+func serveCollector(bin string, port int, influxURL, bucket, tokensFile string, env ...string) (cmd *exec.Cmd, url string, stop func(), err error) {
+	cmd = exec.Command(bin, "serve")
+	cmd.Env = append(append(os.Environ(),
+		"KRETSLOPP_CONFIG=",
+		"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
+		"KRETSLOPP_INFLUX_URL="+influxURL,
+		"KRETSLOPP_INFLUX_BUCKET="+bucket,
+		"KRETSLOPP_AGENT_TOKENS_FILE="+tokensFile,
+		"KRETSLOPP_LOG_LEVEL=warn",
+	), env...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, "", nil, err
+	}
+	stop = func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }
+	url = fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := waitHealthy(url); err != nil {
+		stop()
+		return nil, "", nil, err
+	}
+	return cmd, url, stop, nil
 }
 
 func waitHealthy(url string) error {

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -70,24 +68,11 @@ func runMaxSize(ctx context.Context, collectorBin string, workers, rounds int) e
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(collectorBin, "serve")
-	cmd.Env = append(os.Environ(),
-		"KRETSLOPP_CONFIG=",
-		"KRETSLOPP_LISTEN=127.0.0.1:"+strconv.Itoa(port),
-		"KRETSLOPP_INFLUX_URL="+srv.URL,
-		"KRETSLOPP_INFLUX_BUCKET=maxsize/autogen",
-		"KRETSLOPP_AGENT_TOKENS_FILE="+filepath.Join(dir, "tokens"),
-		"KRETSLOPP_LOG_LEVEL=warn",
-	)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
+	cmd, url, stop, err := serveCollector(collectorBin, port, srv.URL, "maxsize/autogen", filepath.Join(dir, "tokens"))
+	if err != nil {
 		return err
 	}
-	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	if err := waitHealthy(url); err != nil {
-		return err
-	}
+	defer stop()
 	shapes := maxSizeShapes(time.Now().UTC())
 	names := make([]string, 0, len(shapes))
 	for name := range shapes {
