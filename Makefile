@@ -24,29 +24,24 @@ GRAFANA_NPM := dashboards/testdata/grafana
 GRAFANA_NPM_STAMP := $(GRAFANA_NPM)/node_modules/.installed
 
 # Where `make test`'s time goes from empty Go caches (docs/benchmarks.md):
-# compiling msgraph-sdk-go, k8s.io/api and the standard library, once per
-# configuration. So everything that can share one compiled copy does: the
-# InfluxDB install, `make build`, vet, staticcheck and the tests without the
-# race detector all run with CGO_ENABLED=0 and no -race. The race detector
-# (which needs cgo and compiles everything again) runs only where our own
-# code is concurrent: every package except those linking msgraph-sdk-go
-# (minutes and gigabytes with -race on two cores) and the deploy/ and
-# dashboards/ checks, which read files and run the built binaries as
-# processes (their heavy dependencies, k8s.io/api, compose-go and the
-# Grafana SDK, are compiled once, without -race).
-MSGRAPH_PKGS = $(shell $(GO) list -f '{{.ImportPath}}{{range .Deps}} {{.}}{{end}}' ./... | awk '/github.com\/microsoftgraph\/msgraph-sdk-go/ {print $$1}')
-FILECHECK_PKGS = $(shell $(GO) list ./deploy/... ./dashboards/...)
-ALL_PKGS     = $(shell $(GO) list ./...)
-NORACE_PKGS  = $(MSGRAPH_PKGS) $(FILECHECK_PKGS)
-RACE_PKGS    = $(filter-out $(NORACE_PKGS),$(ALL_PKGS))
+# compiling msgraph-sdk-go, InfluxDB, k8s.io/api and the standard library,
+# once per configuration. So everything that can share one compiled copy
+# does: the InfluxDB install, `make build`, vet, staticcheck and the tests
+# without the race detector all run with CGO_ENABLED=0, -trimpath and no
+# -race. The race detector (which needs cgo and compiles everything again)
+# runs where our code is concurrent (scripts/packages.sh says which).
+export GOFLAGS := $(strip $(GOFLAGS) -trimpath)
 NOCGO        = CGO_ENABLED=0
+MSGRAPH_PKGS = $(shell $(GO) list -f '{{.ImportPath}}{{range .Deps}} {{.}}{{end}}' ./... | awk '/github.com\/microsoftgraph\/msgraph-sdk-go/ {print $$1}')
+RACE_PKGS    = $(shell ./scripts/packages.sh race)
+NORACE_PKGS  = $(shell ./scripts/packages.sh norace)
 
 CROSS := windows/amd64 windows/arm64 darwin/amd64 darwin/arm64 linux/arm64
 # `make test` compiles the agent for each OS and for arm64 (each target
 # compiles the standard library again, ~45 s cold); `make cross` for all.
 CROSS_TEST := windows/amd64 darwin/arm64 linux/arm64
 
-.PHONY: all build dashboards packages influxdb tools grafana-schema test test-race test-norace test-msgraph cross cross-test lint bench demo clean
+.PHONY: all build compile dashboards packages influxdb tools grafana-schema test test-race test-norace test-msgraph cross cross-test lint bench demo clean
 
 all: build
 
@@ -94,9 +89,17 @@ grafana-schema:
 		cd $(GRAFANA_NPM) && npm ci --omit=dev --no-audit --no-fund && touch node_modules/.installed; fi
 
 # Each step in turn, with the time it took (scripts/steps.sh).
-TEST_STEPS := influxdb tools grafana-schema build lint cross-test test-race test-norace
+TEST_STEPS := tools grafana-schema compile lint test-race test-norace
 test:
 	@MAKE="$(MAKE)" ./scripts/steps.sh $(TEST_STEPS)
+
+# What make test compiles before its tests, three at a time: compiling one
+# large package (msgraph-sdk-go's models) leaves a core idle for another.
+# The standard library first, which the InfluxDB install and the build
+# share and would otherwise both compile at once.
+compile:
+	$(NOCGO) $(GO) build std
+	@$(MAKE) --no-print-directory -j3 --output-sync=target influxdb build cross-test $(STATICCHECK)
 
 # The tests run the binaries `make build` has just written (KRETSLOPP_BIN_DIR)
 # instead of linking their own.
@@ -120,9 +123,12 @@ cross-test:
 		CGO_ENABLED=0 GOOS=$${target%/*} GOARCH=$${target#*/} $(GO) build -o /dev/null ./agent/... || exit 1; \
 	done
 
-lint:
+$(STATICCHECK):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(NOCGO) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && mv $(TOOLS)/staticcheck $(STATICCHECK)
+
+lint: $(STATICCHECK)
 	$(NOCGO) $(GO) vet ./...
-	@test -x $(STATICCHECK) || { GOBIN=$(TOOLS) $(NOCGO) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) && mv $(TOOLS)/staticcheck $(STATICCHECK); }
 	$(NOCGO) $(STATICCHECK) ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
