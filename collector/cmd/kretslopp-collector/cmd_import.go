@@ -140,7 +140,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func decodeFile(ctx context.Context, env *cliEnv, f meetings.Format, name, source string) (*meetings.Result, error) {
-	r, done, err := openInput(env, name)
+	r, done, err := openInput(env, name, true)
 	if err != nil {
 		return nil, err
 	}

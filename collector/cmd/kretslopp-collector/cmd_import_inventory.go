@@ -101,7 +101,7 @@ func importInventory(ctx context.Context, env *cliEnv, files []string, fl invent
 }
 
 func decodeInventoryFile(ctx context.Context, env *cliEnv, name string) (*lifecycle.InventoryResult, error) {
-	r, done, err := openInput(env, name)
+	r, done, err := openInput(env, name, true)
 	if err != nil {
 		return nil, err
 	}

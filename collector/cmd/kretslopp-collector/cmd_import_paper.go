@@ -140,7 +140,7 @@ func importPaper(ctx context.Context, env *cliEnv, f paper.Format, files []strin
 }
 
 func decodePaperFile(ctx context.Context, env *cliEnv, f paper.Format, name string, opts paper.Options) (*paper.Result, error) {
-	r, done, err := openInput(env, name)
+	r, done, err := openInput(env, name, f != paper.FormatPaperCut)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,5 +93,34 @@ func TestImportPaperCLI(t *testing.T) {
 	}
 	if len(rep.Mail.Years) != 2 || rep.Mail.Years[1].ShareDigitalPct == nil || *rep.Mail.Years[1].ShareDigitalPct != 34.4 {
 		t.Errorf("mail years %+v", rep.Mail.Years)
+	}
+}
+
+// TestImportPaperCutLogWithAQuoteInADocumentName: PaperCut's print log is
+// tab-separated and quotes nothing, so a document named `12" screen.pdf`
+// is one field like any other; the importer's record bound (1 MiB, against
+// files without line ends) must not take the quote as the start of a CSV
+// field that runs on for the rest of the file. The day after it has more
+// than 1 MiB of lines, as a large site's busy day does.
+func TestImportPaperCutLogWithAQuoteInADocumentName(t *testing.T) {
+	db := influxtest.NewDatabase(t)
+	var b strings.Builder
+	b.WriteString("2021-03-04\t8:15:40 AM\tprintsrv01\tRH-Plan3-MFP\tcecilia.carlsson\tcecilia.carlsson\tRH-PC-0310\t12\" screen.pdf\t3\t3\n")
+	lines := 1
+	for b.Len() < 3<<20/2 {
+		b.WriteString("2021-03-04\t9:02:11 AM\tprintsrv01\tRH-Plan3-MFP\tanna.berg\tanna.berg\tRH-PC-0311\tbudget.xlsx\t2\t1\n")
+		lines++
+	}
+	name := filepath.Join(t.TempDir(), "printlog_2021_03_04.log")
+	if err := os.WriteFile(name, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, db, "import", "--format", "papercut-printlog", name)
+	if r.code != 0 {
+		t.Fatalf("a %d-line log with one quote in a document name: exit %d\n%s\n%s", lines, r.code, r.stdout, r.stderr)
+	}
+	s := db.Query(t, `SELECT "jobs_logged" FROM "printing" WHERE "source" = 'papercut-printlog'`)
+	if len(s) != 1 || s[0].Values[0][1] != float64(lines) {
+		t.Errorf("jobs logged: %+v, want %d", s, lines)
 	}
 }

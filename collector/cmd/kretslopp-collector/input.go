@@ -24,9 +24,13 @@ var errInterrupted = errors.New("interrupted")
 // reader stops with an error naming the file and line at a record longer
 // than maxRecordBytes, and when env.Interrupted closes. On a terminal a
 // file over 4 MB shows a progress bar; done ends it and closes the file.
-func openInput(env *cliEnv, name string) (r io.Reader, done func(), err error) {
+//
+// csvQuotes says whether a double quote starts a quoted field that may
+// span lines (CSV); in a tab-separated log such as PaperCut's it is a
+// character of a document name like any other, and one record is a line.
+func openInput(env *cliEnv, name string, csvQuotes bool) (r io.Reader, done func(), err error) {
 	if name == "-" {
-		return &recordLimit{r: &interruptible{r: os.Stdin, done: env.Interrupted}, name: "<stdin>", line: 1, start: 1, done: env.Interrupted}, func() {}, nil
+		return &recordLimit{r: &interruptible{r: os.Stdin, done: env.Interrupted}, name: "<stdin>", line: 1, start: 1, done: env.Interrupted, csvQuotes: csvQuotes}, func() {}, nil
 	}
 	fh, err := openRegular(name)
 	if err != nil {
@@ -37,7 +41,7 @@ func openInput(env *cliEnv, name string) (r io.Reader, done func(), err error) {
 		p := &progress{r: fh, w: env.Stderr, name: name, size: st.Size()}
 		r, done = p, func() { p.done(); fh.Close() }
 	}
-	return &recordLimit{r: r, name: name, line: 1, start: 1, done: env.Interrupted}, done, nil
+	return &recordLimit{r: r, name: name, line: 1, start: 1, done: env.Interrupted, csvQuotes: csvQuotes}, done, nil
 }
 
 // openRegular opens name for reading if it is a regular file. The open
@@ -74,9 +78,9 @@ func kind(m fs.FileMode) string {
 	return "a special file"
 }
 
-// recordLimit passes a CSV file through and fails at a record longer than
-// max bytes (counting lines inside double quotes as one record, as CSV
-// does), or once done is closed.
+// recordLimit passes a file through and fails at a record longer than
+// max bytes (with csvQuotes, lines inside double quotes count as one
+// record, as CSV has it), or once done is closed.
 type recordLimit struct {
 	r        io.Reader
 	name     string
@@ -84,7 +88,9 @@ type recordLimit struct {
 	start    int // line the current record began on
 	n        int // bytes of the current record so far
 	inQuotes bool
-	done     <-chan struct{}
+	// csvQuotes: double quotes delimit fields that may span lines.
+	csvQuotes bool
+	done      <-chan struct{}
 }
 
 func (l *recordLimit) Read(p []byte) (int, error) {
@@ -97,7 +103,7 @@ func (l *recordLimit) Read(p []byte) (int, error) {
 	for i, c := range p[:n] {
 		switch c {
 		case '"':
-			l.inQuotes = !l.inQuotes
+			l.inQuotes = l.csvQuotes && !l.inQuotes
 		case '\n':
 			l.line++
 			if !l.inQuotes {
