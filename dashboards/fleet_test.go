@@ -301,9 +301,12 @@ func implausibleChecks(c checks) {
 				days, _ := num(s, r, "days implausible")
 				reported, _ := num(s, r, "days reported")
 				// A two-day glitch with a report every 8 hours touches two or three UTC days.
-				// Both batteries report on 14 or more days of the 30-day range.
-				if reason != want[key] || days < 2 || days > 3 || reported < 14 {
-					problems = append(problems, fmt.Sprintf("%s: reason %q, %v days implausible of %v reported; want %q, 2–3 days of 14 or more", key, reason, days, reported, want[key]))
+				// Both batteries report on 13 or more days of the 30-day range: device 6,
+				// quiet for the last 16 days, has a daily point on 13 or 14 of its first
+				// 14 days, by the time of day the test runs (just after 00:00 UTC its
+				// last report falls on the day before).
+				if reason != want[key] || days < 2 || days > 3 || reported < 13 {
+					problems = append(problems, fmt.Sprintf("%s: reason %q, %v days implausible of %v reported; want %q, 2–3 days of 13 or more", key, reason, days, reported, want[key]))
 				}
 			}
 		}
