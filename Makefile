@@ -32,7 +32,6 @@ GRAFANA_NPM_STAMP := $(GRAFANA_NPM)/node_modules/.installed
 # runs where our code is concurrent (scripts/packages.sh says which).
 export GOFLAGS := $(strip $(GOFLAGS) -trimpath)
 NOCGO        = CGO_ENABLED=0
-MSGRAPH_PKGS = $(shell $(GO) list -f '{{.ImportPath}}{{range .Deps}} {{.}}{{end}}' ./... | awk '/github.com\/microsoftgraph\/msgraph-sdk-go/ {print $$1}')
 RACE_PKGS    = $(shell ./scripts/packages.sh race)
 NORACE_PKGS  = $(shell ./scripts/packages.sh norace)
 
@@ -41,7 +40,7 @@ CROSS := windows/amd64 windows/arm64 darwin/amd64 darwin/arm64 linux/arm64
 # compiles the standard library again, ~45 s cold); `make cross` for all.
 CROSS_TEST := windows/amd64 darwin/arm64 linux/arm64
 
-.PHONY: all build compile dashboards packages influxdb tools grafana-schema test test-race test-norace test-msgraph cross cross-test lint bench demo clean
+.PHONY: all build dashboards packages influxdb tools grafana-schema test test-race test-norace cross cross-test lint bench demo clean
 
 all: build
 
@@ -89,17 +88,9 @@ grafana-schema:
 		cd $(GRAFANA_NPM) && npm ci --omit=dev --no-audit --no-fund && touch node_modules/.installed; fi
 
 # Each step in turn, with the time it took (scripts/steps.sh).
-TEST_STEPS := tools grafana-schema compile lint test-race test-norace
+TEST_STEPS := tools grafana-schema influxdb build cross-test lint test-race test-norace
 test:
 	@MAKE="$(MAKE)" ./scripts/steps.sh $(TEST_STEPS)
-
-# What make test compiles before its tests, three at a time: compiling one
-# large package (msgraph-sdk-go's models) leaves a core idle for another.
-# The standard library first, which the InfluxDB install and the build
-# share and would otherwise both compile at once.
-compile:
-	$(NOCGO) $(GO) build std
-	@$(MAKE) --no-print-directory -j3 --output-sync=target influxdb build cross-test $(STATICCHECK)
 
 # The tests run the binaries `make build` has just written (KRETSLOPP_BIN_DIR)
 # instead of linking their own.
@@ -108,10 +99,6 @@ test-race: influxdb build
 
 test-norace: influxdb build grafana-schema $(NFPM)
 	KRETSLOPP_BIN_DIR=$(CURDIR)/bin $(NOCGO) $(GO) test -count=1 -timeout 15m $(NORACE_PKGS)
-
-# The Microsoft Graph packages alone (a part of test-norace).
-test-msgraph: influxdb build
-	KRETSLOPP_BIN_DIR=$(CURDIR)/bin $(NOCGO) $(GO) test -count=1 -timeout 15m $(MSGRAPH_PKGS)
 
 # The agent runs on every desktop OS; it must at least compile for each.
 cross:
