@@ -11,6 +11,10 @@
 // return the whole CSV as []byte; streaming keeps memory flat however large
 // the tenant (the per-user report has one row per user).
 //
+// The request builders are msgraph-sdk-go's own communications and reports
+// packages over msgraph-sdk-go-core's adapter, set up as GraphServiceClient
+// sets them up (service.go), without the SDK's root package.
+//
 // Call records: the SDK's typed client lists /communications/callRecords
 // with $filter on startDateTime and follows @odata.nextLink page by page
 // (WithUrl), handing each record on and keeping nothing.
@@ -49,7 +53,7 @@ import (
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 	kiotaauth "github.com/microsoft/kiota-authentication-azure-go"
-	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
+	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/microsoftgraph/msgraph-sdk-go/communications"
 	graphcallrecords "github.com/microsoftgraph/msgraph-sdk-go/models/callrecords"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
@@ -78,8 +82,8 @@ type Options struct {
 type Client struct {
 	cfg      config.GraphConfig
 	cred     *refreshingCredential
-	adapter  *msgraphsdk.GraphRequestAdapter
-	graph    *msgraphsdk.GraphServiceClient
+	adapter  *msgraphcore.GraphRequestAdapterBase
+	graph    graphService
 	api      *http.Client // Graph API, no redirects
 	download *http.Client // pre-authenticated URLs, never an Authorization header
 	pacing   *pull.Pacing
@@ -172,14 +176,17 @@ func New(cfg config.GraphConfig, opts Options) (*Client, error) {
 	// No client timeout: a Retry-After may be long (up to graph.max_wait);
 	// every attempt has its own timeout in the retry transport.
 	sdkHTTP := &http.Client{Transport: retrying}
-	adapter, err := msgraphsdk.NewGraphRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, nil, nil, sdkHTTP)
+	// The client options only feed the SDK's default middleware (telemetry
+	// header), which a client of our own replaces (msgraph-sdk-go-core's
+	// graph_request_adapter_base.go).
+	adapter, err := msgraphcore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, msgraphcore.GraphClientOptions{}, nil, nil, sdkHTTP)
 	if err != nil {
 		return nil, fmt.Errorf("graph request adapter: %w", err)
 	}
 	adapter.SetBaseUrl(strings.TrimRight(cfg.BaseURL, "/"))
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &Client{
-		cfg: cfg, cred: rc, adapter: adapter, graph: msgraphsdk.NewGraphServiceClient(adapter),
+		cfg: cfg, cred: rc, adapter: adapter, graph: newGraphService(adapter),
 		api:      &http.Client{Transport: retrying, CheckRedirect: noRedirect},
 		download: &http.Client{Transport: retrying, CheckRedirect: noRedirect},
 		pacing:   pacing, stats: retry.Stats,
@@ -211,7 +218,7 @@ func (c *Client) Token(ctx context.Context) error {
 
 // reportRequest builds the SDK request for a report.
 func (c *Client) reportRequest(ctx context.Context, name, period string, date time.Time) (*abstractions.RequestInformation, error) {
-	r := c.graph.Reports()
+	r := c.graph.reports
 	p := &period
 	if period == "" {
 		if name != "getTeamsUserActivityUserDetail" {
@@ -346,7 +353,7 @@ func drain(resp *http.Response) {
 // documented list limits (first page, subsequent pages).
 func (c *Client) CallRecords(ctx context.Context, from, to time.Time, each func(callrecords.Record) error) error {
 	filter := fmt.Sprintf("startDateTime ge %s and startDateTime lt %s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
-	builder := c.graph.Communications().CallRecords()
+	builder := c.graph.communications.CallRecords()
 	conf := &communications.CallRecordsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &communications.CallRecordsRequestBuilderGetQueryParameters{Filter: &filter},
 	}
@@ -402,7 +409,7 @@ func (c *Client) CallRecords(ctx context.Context, from, to time.Time, each func(
 			c.logger.Debug("call records listed", "pages", pages)
 			return nil
 		}
-		builder = c.graph.Communications().CallRecords().WithUrl(*next)
+		builder = c.graph.communications.CallRecords().WithUrl(*next)
 		conf = nil
 	}
 }
@@ -414,7 +421,7 @@ func (c *Client) CallRecords(ctx context.Context, from, to time.Time, each func(
 // themselves (names, ids) are dropped here.
 func (c *Client) Participants(ctx context.Context, id string) (int, error) {
 	first, later := c.pacing.Record()
-	item := c.graph.Communications().CallRecords().ByCallRecordId(id)
+	item := c.graph.communications.CallRecords().ByCallRecordId(id)
 	conf := &communications.CallRecordsCallRecordItemRequestBuilderGetRequestConfiguration{
 		QueryParameters: &communications.CallRecordsCallRecordItemRequestBuilderGetQueryParameters{Expand: []string{"participants_v2"}},
 	}
