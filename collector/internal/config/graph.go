@@ -53,8 +53,9 @@ type GraphConfig struct {
 	Skype bool `yaml:"skype"`
 	// Participants reads participants_v2 of every group meeting.
 	Participants bool `yaml:"participants"`
-	// TimeScale divides the documented throttling windows: only for the
-	// Graph simulator run faster (its --time-scale); 1 against Graph.
+	// TimeScale divides the documented throttling windows and the backoff
+	// after a fault: only for the Graph simulator run faster (its
+	// --time-scale); 1 against Graph.
 	TimeScale float64 `yaml:"time_scale"`
 
 	envErrs []error

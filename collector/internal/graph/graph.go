@@ -140,6 +140,12 @@ func New(cfg config.GraphConfig, opts Options) (*Client, error) {
 	if retry.Stats == nil {
 		retry.Stats = &pull.RetryStats{}
 	}
+	// Against the simulator run faster, its faults are answered faster too:
+	// the backoff (1 s to 60 s against Graph) is divided by the same scale.
+	if cfg.TimeScale > 1 && retry.BaseDelay == 0 && retry.MaxDelay == 0 {
+		retry.BaseDelay = time.Duration(float64(pull.DefaultBaseDelay) / cfg.TimeScale)
+		retry.MaxDelay = time.Duration(float64(pull.DefaultMaxDelay) / cfg.TimeScale)
+	}
 	retrying := &retry
 	pacing := opts.Pacing
 	if pacing == nil {

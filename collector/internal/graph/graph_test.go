@@ -753,3 +753,45 @@ func TestManagedIdentityCredential(t *testing.T) {
 		t.Fatal("a wrong identity header was accepted")
 	}
 }
+
+// Against a simulator run faster (graph.time_scale), the backoff after a
+// fault is divided by the same scale; against Graph (scale 1) it is the
+// default 1 s to 60 s.
+func TestTimeScaleDividesTheFaultBackoff(t *testing.T) {
+	for _, scale := range []float64{1, 1000} {
+		sim := startSim(t, graphsim.Options{})
+		sim.AddFault(graphsim.Fault{Match: "getTeamsUserActivityCounts", Status: http.StatusServiceUnavailable, Times: -1})
+		cfg := graphConfig(sim)
+		cfg.TimeScale = scale
+		var mu sync.Mutex
+		var waits []time.Duration
+		c, err := graph.New(cfg, graph.Options{
+			Transport: sim.HTTPClient().Transport,
+			Retry: pull.RetryTransport{Sleep: func(_ context.Context, d time.Duration) error {
+				mu.Lock()
+				defer mu.Unlock()
+				waits = append(waits, d)
+				return nil
+			}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Report(context.Background(), "getTeamsUserActivityCounts", "D7", time.Time{}); err == nil {
+			t.Fatalf("scale %v: a report that always fails with 503 succeeded", scale)
+		}
+		mu.Lock()
+		if len(waits) != 5 {
+			t.Fatalf("scale %v: %d waits %v, want the default 5 retries", scale, len(waits), waits)
+		}
+		limit := time.Duration(float64(pull.DefaultMaxDelay) / scale)
+		var longest time.Duration
+		for _, d := range waits {
+			longest = max(longest, d)
+		}
+		if longest > limit || longest < limit/100 {
+			t.Errorf("scale %v: waits %v, want the longest in (%v/100, %v]", scale, waits, limit, limit)
+		}
+		mu.Unlock()
+	}
+}

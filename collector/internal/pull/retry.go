@@ -21,6 +21,13 @@ const DefaultMaxWait = 30 * time.Minute
 // then between two reads of its body.
 const DefaultAttemptTimeout = 2 * time.Minute
 
+// DefaultBaseDelay and DefaultMaxDelay bound the exponential backoff after a
+// fault (500, 502, 503 without Retry-After, 504, a network error).
+const (
+	DefaultBaseDelay = time.Second
+	DefaultMaxDelay  = time.Minute
+)
+
 // ErrThrottled is what a request returns when Graph throttles it for longer
 // than the pull may wait (graph.max_wait) or keeps throttling it: the work
 // is left for the next run, it has not failed.
@@ -70,8 +77,8 @@ type RetryTransport struct {
 	// retry the request until it succeeds" (concepts/throttling.md), but
 	// not for ever.
 	MaxThrottled int
-	// BaseDelay and MaxDelay bound the exponential backoff (defaults 1 s
-	// and 60 s).
+	// BaseDelay and MaxDelay bound the exponential backoff (defaults
+	// DefaultBaseDelay and DefaultMaxDelay).
 	BaseDelay, MaxDelay time.Duration
 	// MaxWait is the longest Retry-After honoured (default 30 min); a
 	// longer one returns a ThrottledError at once.
@@ -108,10 +115,10 @@ func (t *RetryTransport) settings() retrySettings {
 		s.maxThrottled = 20
 	}
 	if s.baseDelay <= 0 {
-		s.baseDelay = time.Second
+		s.baseDelay = DefaultBaseDelay
 	}
 	if s.maxDelay <= 0 {
-		s.maxDelay = time.Minute
+		s.maxDelay = DefaultMaxDelay
 	}
 	if s.maxWait <= 0 {
 		s.maxWait = DefaultMaxWait
