@@ -57,6 +57,12 @@ func RetryableStatus(status int) bool {
 	return false
 }
 
+// DefaultBase and DefaultMax are a zero Backoff's first and longest delay.
+const (
+	DefaultBase = time.Second
+	DefaultMax  = time.Minute
+)
+
 // Backoff spaces out retries: the n-th delay is Base·2^(n-1), at most
 // Max, with jitter that picks a random point in its upper half (so that
 // many clients that failed together do not retry together, and none
@@ -71,10 +77,10 @@ type Backoff struct {
 func (b *Backoff) bounds() (base, maxDelay, maxRA time.Duration) {
 	base, maxDelay, maxRA = b.Base, b.Max, b.MaxRetryAfter
 	if base <= 0 {
-		base = time.Second
+		base = DefaultBase
 	}
 	if maxDelay <= 0 {
-		maxDelay = time.Minute
+		maxDelay = DefaultMax
 	}
 	if maxRA <= 0 {
 		maxRA = maxDelay

@@ -2,7 +2,7 @@
 // architectures without compiling them: `make test` uses it to check that
 // the agent builds for every desktop OS (Makefile CROSS), where compiling
 // for each target would compile the standard library again each time
-// (about 45 s of CPU per target from a cold cache, docs/benchmarks.md).
+// (about 40 s per target from a cold cache, docs/benchmarks.md).
 // `make cross` still compiles and links for every target.
 //
 // For each GOOS/GOARCH it asks `go list -deps` which files build for that

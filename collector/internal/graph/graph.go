@@ -61,6 +61,7 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/callrecords"
 	"github.com/kretslopp/kretslopp/collector/internal/config"
 	"github.com/kretslopp/kretslopp/collector/internal/pull"
+	"github.com/kretslopp/kretslopp/internal/retry"
 )
 
 // Options for New beyond the configuration.
@@ -129,24 +130,24 @@ func New(cfg config.GraphConfig, opts Options) (*Client, error) {
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		base = t
 	}
-	retry := opts.Retry
-	retry.Base = base
-	if retry.Logger == nil {
-		retry.Logger = logger
+	policy := opts.Retry
+	policy.Base = base
+	if policy.Logger == nil {
+		policy.Logger = logger
 	}
-	if retry.MaxWait == 0 {
-		retry.MaxWait = cfg.MaxWait
+	if policy.MaxWait == 0 {
+		policy.MaxWait = cfg.MaxWait
 	}
-	if retry.Stats == nil {
-		retry.Stats = &pull.RetryStats{}
+	if policy.Stats == nil {
+		policy.Stats = &pull.RetryStats{}
 	}
 	// Against the simulator run faster, its faults are answered faster too:
 	// the backoff (1 s to 60 s against Graph) is divided by the same scale.
-	if cfg.TimeScale > 1 && retry.BaseDelay == 0 && retry.MaxDelay == 0 {
-		retry.BaseDelay = time.Duration(float64(pull.DefaultBaseDelay) / cfg.TimeScale)
-		retry.MaxDelay = time.Duration(float64(pull.DefaultMaxDelay) / cfg.TimeScale)
+	if cfg.TimeScale > 1 && policy.BaseDelay == 0 && policy.MaxDelay == 0 {
+		policy.BaseDelay = time.Duration(float64(retry.DefaultBase) / cfg.TimeScale)
+		policy.MaxDelay = time.Duration(float64(retry.DefaultMax) / cfg.TimeScale)
 	}
-	retrying := &retry
+	retrying := &policy
 	pacing := opts.Pacing
 	if pacing == nil {
 		pacing = pull.NewPacing(cfg.TimeScale)
@@ -195,7 +196,7 @@ func New(cfg config.GraphConfig, opts Options) (*Client, error) {
 		cfg: cfg, cred: rc, adapter: adapter, graph: newGraphService(adapter),
 		api:      &http.Client{Transport: retrying, CheckRedirect: noRedirect},
 		download: &http.Client{Transport: retrying, CheckRedirect: noRedirect},
-		pacing:   pacing, stats: retry.Stats,
+		pacing:   pacing, stats: retrying.Stats,
 		logger: logger,
 	}, nil
 }

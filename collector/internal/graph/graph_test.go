@@ -32,6 +32,7 @@ import (
 	"github.com/kretslopp/kretslopp/collector/internal/graphsim"
 	"github.com/kretslopp/kretslopp/collector/internal/influxtest"
 	"github.com/kretslopp/kretslopp/collector/internal/pull"
+	"github.com/kretslopp/kretslopp/internal/retry"
 )
 
 func TestMain(m *testing.M) { os.Exit(influxtest.Main(m)) }
@@ -784,7 +785,7 @@ func TestTimeScaleDividesTheFaultBackoff(t *testing.T) {
 		if len(waits) != 5 {
 			t.Fatalf("scale %v: %d waits %v, want the default 5 retries", scale, len(waits), waits)
 		}
-		limit := time.Duration(float64(pull.DefaultMaxDelay) / scale)
+		limit := time.Duration(float64(retry.DefaultMax) / scale)
 		var longest time.Duration
 		for _, d := range waits {
 			longest = max(longest, d)

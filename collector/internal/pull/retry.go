@@ -21,13 +21,6 @@ const DefaultMaxWait = 30 * time.Minute
 // then between two reads of its body.
 const DefaultAttemptTimeout = 2 * time.Minute
 
-// DefaultBaseDelay and DefaultMaxDelay bound the exponential backoff after a
-// fault (500, 502, 503 without Retry-After, 504, a network error).
-const (
-	DefaultBaseDelay = time.Second
-	DefaultMaxDelay  = time.Minute
-)
-
 // ErrThrottled is what a request returns when Graph throttles it for longer
 // than the pull may wait (graph.max_wait) or keeps throttling it: the work
 // is left for the next run, it has not failed.
@@ -77,8 +70,8 @@ type RetryTransport struct {
 	// retry the request until it succeeds" (concepts/throttling.md), but
 	// not for ever.
 	MaxThrottled int
-	// BaseDelay and MaxDelay bound the exponential backoff (defaults
-	// DefaultBaseDelay and DefaultMaxDelay).
+	// BaseDelay and MaxDelay bound the exponential backoff after a fault
+	// (defaults retry.DefaultBase and retry.DefaultMax).
 	BaseDelay, MaxDelay time.Duration
 	// MaxWait is the longest Retry-After honoured (default 30 min); a
 	// longer one returns a ThrottledError at once.
@@ -113,12 +106,6 @@ func (t *RetryTransport) settings() retrySettings {
 	}
 	if s.maxThrottled <= 0 {
 		s.maxThrottled = 20
-	}
-	if s.baseDelay <= 0 {
-		s.baseDelay = DefaultBaseDelay
-	}
-	if s.maxDelay <= 0 {
-		s.maxDelay = DefaultMaxDelay
 	}
 	if s.maxWait <= 0 {
 		s.maxWait = DefaultMaxWait
